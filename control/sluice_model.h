@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SLUICE_MODEL_H
+#define SLUICE_MODEL_H
+
+/**
+ * @file
+ * The tenant model: tenants, how their traffic is recognised on ingress, their
+ * flows and wildcard rules, and the actions those take.
+ *
+ * This is plain C with no DPDK dependency, so unit tests reach it without
+ * hugepages. The tenant file loader (sluice_loader.h) and the JSON-RPC server
+ * both build a configuration only through the sluice_model_*() calls below:
+ * every semantic check lives here, once.
+ *
+ * Threading: a struct sluice_config is owned by one control thread. The data
+ * plane never reads it; it reads tables compiled from it (dataplane/table.h).
+ *
+ * Errors: every sluice_model_*() command returns 0 or a negative errno and, on
+ * failure, fills a struct sluice_err naming the offending field by the key it
+ * has in the tenant file and in RPC params (for example "vlan" or "dport"), so
+ * a caller that knows where that key was written can point at it. A failed
+ * call leaves the configuration exactly as it was.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest name (tenant, flow, rule, NPU context), including the NUL. */
+#define SLUICE_NAME_MAX 32
+/** Port number meaning "any port" (only VNI matches may use it). */
+#define SLUICE_PORT_ANY UINT16_MAX
+/** Highest port number a tenant file may name. */
+#define SLUICE_PORT_MAX 63
+/** Highest VLAN ID (0 and 4095 are reserved by 802.1Q). */
+#define SLUICE_VLAN_MAX 4094
+/** Highest VXLAN network identifier (24 bits). */
+#define SLUICE_VNI_MAX 0xffffff
+/** Highest wildcard-rule priority; a higher number wins. */
+#define SLUICE_PRIORITY_MAX 8191
+/** Most tenants one configuration holds (tenant ids fit 16 bits). */
+#define SLUICE_TENANTS_MAX 4096
+/** Most wildcard rules in one configuration, all tenants together. */
+#define SLUICE_RULES_MAX 65535
+/** Most exact flows in one configuration, all tenants together. */
+#define SLUICE_FLOWS_MAX (1u << 21)
+/** Default VXLAN UDP destination port (IANA). */
+#define SLUICE_VXLAN_PORT 4789
+
+/** Where an object was written in its source (1-based); 0 when unknown. */
+struct sluice_pos {
+	uint32_t line;
+	uint32_t column;
+};
+
+/** What a failed model call reports. */
+struct sluice_err {
+	/** Key of the offending field ("vlan", "dport", "actions"...), or "" for the object. */
+	char field[32];
+	/** Human-readable reason, no trailing newline, no position. */
+	char msg[224];
+};
+
+/* ---- Tenant ingress match ------------------------------------------------ */
+
+/**
+ * How a frame is given to a tenant. The most specific match wins:
+ * VNI, then QinQ (port, S-tag, C-tag), then VLAN (port, outer tag), then port
+ * (every frame on the port that nothing more specific claimed).
+ */
+enum sluice_match_kind {
+	SLUICE_MATCH_PORT = 0,
+	SLUICE_MATCH_VLAN,
+	SLUICE_MATCH_QINQ,
+	SLUICE_MATCH_VNI,
+};
+
+struct sluice_match {
+	enum sluice_match_kind kind;
+	/** Ingress port; SLUICE_PORT_ANY only with SLUICE_MATCH_VNI. */
+	uint16_t port;
+	/** Outer VLAN ID (VLAN) or S-tag (QinQ), 1..SLUICE_VLAN_MAX. */
+	uint16_t vlan;
+	/** C-tag (QinQ only), 1..SLUICE_VLAN_MAX. */
+	uint16_t inner_vlan;
+	/** VXLAN network identifier (VNI only), 0..SLUICE_VNI_MAX. */
+	uint32_t vni;
+	struct sluice_pos pos;
+};
+
+/* ---- Actions ------------------------------------------------------------- */
+
+/**
+ * Action flags. Non-terminal actions run in this order: vxlan_decap, meter,
+ * vxlan_encap, count. Exactly one terminal action ends the list: forward,
+ * drop or to_npu.
+ */
+enum sluice_action_flag {
+	SLUICE_ACT_DECAP = 1u << 0,
+	SLUICE_ACT_METER = 1u << 1,
+	SLUICE_ACT_ENCAP = 1u << 2,
+	SLUICE_ACT_COUNT = 1u << 3,
+	SLUICE_ACT_FORWARD = 1u << 4,
+	SLUICE_ACT_DROP = 1u << 5,
+	SLUICE_ACT_TO_NPU = 1u << 6,
+};
+
+#define SLUICE_ACT_TERMINAL (SLUICE_ACT_FORWARD | SLUICE_ACT_DROP | SLUICE_ACT_TO_NPU)
+
+/** VXLAN encapsulation over an IPv4 underlay. Addresses in network order. */
+struct sluice_vxlan_encap {
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];
+	uint32_t src_ip;
+	uint32_t dst_ip;
+	/** Outer UDP source port; 0: derived from a hash of the inner flow (RFC 7348). */
+	uint16_t udp_src;
+	/** Outer UDP destination port; 0 means SLUICE_VXLAN_PORT. */
+	uint16_t udp_dst;
+	uint32_t vni;
+	/** Outer TTL; 0 means 64. */
+	uint8_t ttl;
+};
+
+/** Two-rate three-colour marker (RFC 2698), colour blind. Rates in bytes/s, bursts in bytes. */
+struct sluice_meter {
+	uint64_t cir;
+	uint64_t pir;
+	uint64_t cbs;
+	uint64_t pbs;
+};
+
+struct sluice_actions {
+	/** OR of enum sluice_action_flag. */
+	uint32_t flags;
+	/** Egress port for SLUICE_ACT_FORWARD. */
+	uint16_t port;
+	struct sluice_vxlan_encap encap;
+	struct sluice_meter meter;
+	/** NPU context name for SLUICE_ACT_TO_NPU; must be one of the tenant's. */
+	char npu_context[SLUICE_NAME_MAX];
+};
+
+/* ---- Flows and rules ----------------------------------------------------- */
+
+/**
+ * What a flow or rule matches on the packet's IP 5-tuple (the inner one for
+ * VXLAN traffic). Addresses are in network order; an IPv4 address occupies
+ * addr[0..3]. Port ranges are inclusive.
+ */
+struct sluice_flow_match {
+	/** 4 or 6. */
+	uint8_t family;
+	/** IP protocol number; ignored when proto_any. */
+	uint8_t proto;
+	bool proto_any;
+	uint8_t src_len; /**< prefix length; 32 or 128 for exact flows */
+	uint8_t dst_len;
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport_lo, sport_hi;
+	uint16_t dport_lo, dport_hi;
+};
+
+/**
+ * A flow (exact 5-tuple, in a tenant's "flows") or a rule (wildcard, in its
+ * "rules"). Exact flows are looked up first and always win over rules; among
+ * rules the highest priority wins, and of equal priorities the one written
+ * first.
+ */
+struct sluice_flow {
+	char name[SLUICE_NAME_MAX];
+	/** Rules only: 0..SLUICE_PRIORITY_MAX, higher wins. */
+	uint32_t priority;
+	struct sluice_flow_match match;
+	struct sluice_actions actions;
+	struct sluice_pos pos;
+};
+
+/* ---- Tenants ------------------------------------------------------------- */
+
+struct sluice_tenant {
+	char name[SLUICE_NAME_MAX];
+	struct sluice_match *matches;
+	uint32_t nb_matches;
+	/** Exact flows. */
+	struct sluice_flow *flows;
+	uint32_t nb_flows;
+	/** Wildcard rules. */
+	struct sluice_flow *rules;
+	uint32_t nb_rules;
+	/** What a frame of this tenant that no flow or rule matches gets (default: drop). */
+	struct sluice_actions default_actions;
+	/** Names of the tenant's NPU contexts (defined fully by the npu-bridge). */
+	char (*npu_contexts)[SLUICE_NAME_MAX];
+	uint32_t nb_npu_contexts;
+	struct sluice_pos pos;
+	/* Capacities of the arrays above; private to the model. */
+	uint32_t cap_matches, cap_flows, cap_rules, cap_npu_contexts;
+};
+
+struct sluice_config {
+	struct sluice_tenant *tenants;
+	uint32_t nb_tenants;
+	uint32_t cap_tenants;
+	/** Ports that exist (port numbers 0..nb_ports-1); 0 disables the check. */
+	uint16_t nb_ports;
+};
+
+/**
+ * Create an empty configuration.
+ *
+ * @param nb_ports  ports the data plane has; match and forward ports are
+ *                  checked against it. 0 disables that check (unit tests).
+ * @return the configuration, or NULL with errno = ENOMEM.
+ */
+struct sluice_config *sluice_config_new(uint16_t nb_ports);
+
+/** Free a configuration and everything it owns. NULL is a no-op. */
+void sluice_config_free(struct sluice_config *cfg);
+
+/**
+ * Deep-copy a configuration (RPC edits a copy, then swaps it in whole).
+ * @return the copy, or NULL with errno = ENOMEM.
+ */
+struct sluice_config *sluice_config_clone(const struct sluice_config *cfg);
+
+/** Find a tenant by name. @return it, or NULL. */
+struct sluice_tenant *sluice_config_tenant(const struct sluice_config *cfg, const char *name);
+
+/** Total exact flows and rules over all tenants. */
+uint32_t sluice_config_nb_flows(const struct sluice_config *cfg);
+uint32_t sluice_config_nb_rules(const struct sluice_config *cfg);
+
+/**
+ * Add a tenant with no matches or flows yet, default action drop.
+ *
+ * @return 0, or -EINVAL (name empty, too long, or not [A-Za-z0-9_.-]),
+ *         -EEXIST (name taken), -ENOSPC (SLUICE_TENANTS_MAX), -ENOMEM.
+ *         On success *out (if not NULL) points at the tenant; the pointer is
+ *         valid until the next sluice_model_tenant_add() or _del().
+ */
+int sluice_model_tenant_add(struct sluice_config *cfg, const char *name, struct sluice_pos pos,
+			    struct sluice_tenant **out, struct sluice_err *err);
+
+/**
+ * Delete a tenant and all its objects.
+ * @return 0, or -ENOENT.
+ */
+int sluice_model_tenant_del(struct sluice_config *cfg, const char *name, struct sluice_err *err);
+
+/**
+ * Add an ingress match to a tenant. Checks: kind-specific fields in range,
+ * port exists (or SLUICE_PORT_ANY for VNI), and no tenant (this one
+ * included) already has the same match.
+ * @return 0, or -EINVAL, -EEXIST (field "" and msg naming the tenant that
+ *         has it), -ENOMEM.
+ */
+int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
+			   const struct sluice_match *m, struct sluice_err *err);
+
+/**
+ * Declare an NPU context name on a tenant.
+ * @return 0, or -EINVAL (bad name), -EEXIST, -ENOMEM.
+ */
+int sluice_model_npu_context_add(struct sluice_tenant *t, const char *name,
+				 struct sluice_err *err);
+
+/**
+ * Check an action set on its own and against its tenant: exactly one terminal
+ * action; forward port exists; encap fields set (VNI in range, non-zero
+ * addresses); meter CIR <= PIR, CIR > 0, CBS > 0, PBS > 0; to_npu names one of
+ * the tenant's contexts; decap and encap each at most once.
+ * @return 0 or -EINVAL.
+ */
+int sluice_model_actions_check(const struct sluice_config *cfg, const struct sluice_tenant *t,
+			       const struct sluice_actions *a, struct sluice_err *err);
+
+/**
+ * Set the tenant's default actions (for frames no flow or rule matches).
+ * @return 0 or -EINVAL.
+ */
+int sluice_model_default_set(struct sluice_config *cfg, struct sluice_tenant *t,
+			     const struct sluice_actions *a, struct sluice_err *err);
+
+/**
+ * Add an exact flow. The match must be a full 5-tuple: family 4 or 6, a
+ * protocol (not any), host prefixes (/32 or /128), single ports (lo == hi).
+ * An empty name is replaced by "flowN" (N its index in the tenant).
+ * @return 0, or -EINVAL, -EEXIST (same name, or same 5-tuple in this
+ *         tenant), -ENOSPC (SLUICE_FLOWS_MAX), -ENOMEM.
+ */
+int sluice_model_flow_add(struct sluice_config *cfg, struct sluice_tenant *t,
+			  const struct sluice_flow *f, struct sluice_err *err);
+
+/**
+ * Add a wildcard rule. Checks: family 4 or 6, prefix lengths in range,
+ * lo <= hi for port ranges, priority <= SLUICE_PRIORITY_MAX, actions.
+ * An empty name is replaced by "ruleN".
+ * @return 0, or -EINVAL, -EEXIST (same name in this tenant), -ENOSPC
+ *         (SLUICE_RULES_MAX), -ENOMEM.
+ */
+int sluice_model_rule_add(struct sluice_config *cfg, struct sluice_tenant *t,
+			  const struct sluice_flow *r, struct sluice_err *err);
+
+/** Delete a flow or rule by name. @return 0 or -ENOENT. */
+int sluice_model_flow_del(struct sluice_tenant *t, const char *name, struct sluice_err *err);
+int sluice_model_rule_del(struct sluice_tenant *t, const char *name, struct sluice_err *err);
+
+/**
+ * Parse an address with an optional prefix ("10.0.0.0/8", "2001:db8::1",
+ * "any" for /0) into family, bytes and length.
+ * @return 0 or -EINVAL.
+ */
+int sluice_model_parse_prefix(const char *s, uint8_t *family, uint8_t addr[16], uint8_t *len);
+
+/** Parse "aa:bb:cc:dd:ee:ff". @return 0 or -EINVAL. */
+int sluice_model_parse_mac(const char *s, uint8_t mac[6]);
+
+/** Parse a protocol: "tcp", "udp", "icmp", "icmpv6", "any" or a number 0..255. @return 0 or -EINVAL. */
+int sluice_model_parse_proto(const char *s, uint8_t *proto, bool *any);
+
+/** Name of a match kind ("port", "vlan", "qinq", "vni"). */
+const char *sluice_match_kind_name(enum sluice_match_kind kind);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_MODEL_H */
