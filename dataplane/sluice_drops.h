@@ -39,9 +39,9 @@
 	X(ACTION_DROP, "action_drop", "a flow or rule says drop")                                 \
 	X(METER_RED, "meter_red", "the flow's meter marked the packet red")                       \
 	X(DECAP_NOT_VXLAN, "decap_not_vxlan", "vxlan_decap on a packet that is not VXLAN")        \
+	X(HDR_SPLIT, "hdr_split", "headers to strip or rewrite span mbuf segments")              \
 	X(ENCAP_NO_HEADROOM, "encap_no_headroom", "no mbuf headroom for the VXLAN header")        \
 	X(NPU_NOT_ATTACHED, "npu_not_attached", "to_npu with no NPU context attached")            \
-	X(TX_PORT_STOPPED, "tx_port_stopped", "forward to a port that is not started")            \
 	X(TX_FULL, "tx_full", "the egress queue did not take the packet")
 
 enum sluice_drop {

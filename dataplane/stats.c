@@ -1,1 +1,304 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters for the control side. Workers own their counters and only ever
+ * add to them; readers sum over workers (a 64-bit load is atomic on every
+ * target DPDK supports) and subtract the values saved at the last clear.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "sluice_dp_priv.h"
+
+static void worker_sum(const struct sluice_dp *dp, struct dp_worker_stats *s)
+{
+	uint16_t i, k;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < dp->nb_workers; i++) {
+		const struct dp_worker_stats *w = &dp->workers[i].st;
+
+		for (k = 0; k < SLUICE_DP_PORTS; k++) {
+			s->rx_pkts[k] += w->rx_pkts[k];
+			s->rx_bytes[k] += w->rx_bytes[k];
+			s->tx_pkts[k] += w->tx_pkts[k];
+		}
+		for (k = 0; k < SLUICE_DROP_MAX; k++)
+			s->drops[k] += w->drops[k];
+		for (k = 0; k < SLUICE_STAGE_MAX; k++)
+			s->stage_cyc[k] += w->stage_cyc[k];
+		s->stage_pkts += w->stage_pkts;
+		s->bursts += w->bursts;
+	}
+}
+
+int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port_stats *st)
+{
+	struct dp_worker_stats s;
+	struct rte_eth_stats hw;
+	const struct sluice_port_stats *z;
+
+	if (port >= dp->nb_ports)
+		return -EINVAL;
+	z = &dp->port_zero[port];
+	worker_sum(dp, &s);
+	memset(st, 0, sizeof(*st));
+	st->rx_pkts = s.rx_pkts[port] - dp->zero.rx_pkts[port];
+	st->rx_bytes = s.rx_bytes[port] - dp->zero.rx_bytes[port];
+	st->tx_pkts = s.tx_pkts[port] - dp->zero.tx_pkts[port];
+	if (rte_eth_stats_get(port, &hw) == 0) {
+		st->hw_ipackets = hw.ipackets - z->hw_ipackets;
+		st->hw_opackets = hw.opackets - z->hw_opackets;
+		st->hw_imissed = hw.imissed - z->hw_imissed;
+		st->hw_ierrors = hw.ierrors - z->hw_ierrors;
+		st->hw_oerrors = hw.oerrors - z->hw_oerrors;
+		st->hw_rx_nombuf = hw.rx_nombuf - z->hw_rx_nombuf;
+	}
+	return 0;
+}
+
+void sluice_dp_drop_stats(struct sluice_dp *dp, uint64_t drops[SLUICE_DROP_MAX])
+{
+	struct dp_worker_stats s;
+	unsigned int k;
+
+	worker_sum(dp, &s);
+	for (k = 0; k < SLUICE_DROP_MAX; k++)
+		drops[k] = s.drops[k] - dp->zero.drops[k];
+}
+
+static int tenant_index(const struct dp_table *t, const char *name)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->nb_tenants; i++)
+		if (strcmp(t->tenant_names[i], name) == 0)
+			return i;
+	return -ENOENT;
+}
+
+int sluice_dp_tenant_stats(struct sluice_dp *dp, const char *tenant, struct sluice_ctr *st)
+{
+	const struct dp_table *t;
+	int ti, ret = 0;
+
+	pthread_mutex_lock(&dp->lock);
+	t = atomic_load(&dp->table);
+	ti = tenant_index(t, tenant);
+	if (ti < 0)
+		ret = ti;
+	else
+		dp_table_tenant_stats(t, (uint16_t)ti, st);
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+int sluice_dp_flow_stats(struct sluice_dp *dp, const char *tenant, char kind, const char *name,
+			 struct sluice_flow_stats *st)
+{
+	const struct dp_table *t;
+	int ti, ret = -ENOENT;
+	uint32_t i;
+
+	pthread_mutex_lock(&dp->lock);
+	t = atomic_load(&dp->table);
+	ti = tenant_index(t, tenant);
+	for (i = 0; ti >= 0 && i < t->nb_actions; i++) {
+		if (t->actions[i].tenant != ti || t->action_ids[i].kind != kind ||
+		    (kind != 'd' && strcmp(t->action_ids[i].name, name) != 0))
+			continue;
+		dp_table_action_stats(t, i, st);
+		ret = 0;
+		break;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+void sluice_dp_stage_cycles(struct sluice_dp *dp, double cyc[SLUICE_STAGE_MAX])
+{
+	struct dp_worker_stats s;
+	uint64_t pkts;
+	unsigned int k;
+
+	worker_sum(dp, &s);
+	pkts = s.stage_pkts - dp->zero.stage_pkts;
+	for (k = 0; k < SLUICE_STAGE_MAX; k++)
+		cyc[k] = pkts ? (double)(s.stage_cyc[k] - dp->zero.stage_cyc[k]) / (double)pkts : 0;
+}
+
+void sluice_dp_clear_stats(struct sluice_dp *dp)
+{
+	struct sluice_port_stats ps;
+	uint16_t port;
+
+	pthread_mutex_lock(&dp->lock);
+	worker_sum(dp, &dp->zero);
+	for (port = 0; port < dp->nb_ports; port++) {
+		struct rte_eth_stats hw;
+
+		memset(&ps, 0, sizeof(ps));
+		if (rte_eth_stats_get(port, &hw) == 0) {
+			ps.hw_ipackets = hw.ipackets;
+			ps.hw_opackets = hw.opackets;
+			ps.hw_imissed = hw.imissed;
+			ps.hw_ierrors = hw.ierrors;
+			ps.hw_oerrors = hw.oerrors;
+			ps.hw_rx_nombuf = hw.rx_nombuf;
+		}
+		dp->port_zero[port] = ps;
+	}
+	dp_table_clear(atomic_load(&dp->table));
+	pthread_mutex_unlock(&dp->lock);
+}
+
+static void json_ctr(FILE *out, const char *name, const struct sluice_flow_stats *fs, bool meter,
+		     bool comma)
+{
+	fprintf(out, "%s\"%s\":{\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64, comma ? "," : "", name,
+		fs->hits.pkts, fs->hits.bytes);
+	if (meter)
+		fprintf(out, ",\"green\":%" PRIu64 ",\"yellow\":%" PRIu64 ",\"red\":%" PRIu64,
+			fs->color[0], fs->color[1], fs->color[2]);
+	fputc('}', out);
+}
+
+/* Names are [A-Za-z0-9_.-] (the model checks), so they need no JSON escaping. */
+int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out)
+{
+	uint64_t drops[SLUICE_DROP_MAX];
+	double cyc[SLUICE_STAGE_MAX];
+	const struct dp_table *t;
+	uint16_t port, ti;
+	unsigned int k;
+
+	fputs("{\"ports\":[", out);
+	for (port = 0; port < dp->nb_ports; port++) {
+		struct sluice_port_stats ps;
+
+		sluice_dp_port_stats(dp, port, &ps);
+		fprintf(out,
+			"%s{\"port\":%u,\"rx_pkts\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+			",\"tx_pkts\":%" PRIu64 ",\"hw_ipackets\":%" PRIu64 ",\"hw_opackets\":%" PRIu64
+			",\"hw_imissed\":%" PRIu64 ",\"hw_rx_nombuf\":%" PRIu64 "}",
+			port ? "," : "", port, ps.rx_pkts, ps.rx_bytes, ps.tx_pkts, ps.hw_ipackets,
+			ps.hw_opackets, ps.hw_imissed, ps.hw_rx_nombuf);
+	}
+	fputs("],\"drops\":{", out);
+	sluice_dp_drop_stats(dp, drops);
+	for (k = 1; k < SLUICE_DROP_MAX; k++)
+		fprintf(out, "%s\"%s\":%" PRIu64, k > 1 ? "," : "", sluice_drop_name(k), drops[k]);
+	fputs("},\"stages\":{", out);
+	sluice_dp_stage_cycles(dp, cyc);
+	for (k = 0; k < SLUICE_STAGE_MAX; k++)
+		fprintf(out, "%s\"%s\":%.1f", k ? "," : "", sluice_stage_name(k), cyc[k]);
+	fputs("},\"tenants\":{", out);
+	pthread_mutex_lock(&dp->lock);
+	t = atomic_load(&dp->table);
+	for (ti = 0; ti < t->nb_tenants; ti++) {
+		struct sluice_flow_stats fs;
+		struct sluice_ctr c;
+		const char *sect[] = { "default", "flows", "rules" };
+		const char kinds[] = { 'd', 'f', 'r' };
+		unsigned int s;
+		uint32_t i;
+
+		dp_table_tenant_stats(t, ti, &c);
+		fprintf(out, "%s\"%s\":{\"pkts\":%" PRIu64 ",\"bytes\":%" PRIu64, ti ? "," : "",
+			t->tenant_names[ti], c.pkts, c.bytes);
+		for (s = 0; s < 3; s++) {
+			bool first = true;
+
+			if (s > 0)
+				fprintf(out, ",\"%s\":{", sect[s]);
+			for (i = 0; i < t->nb_actions; i++) {
+				const struct dp_action *a = &t->actions[i];
+
+				if (a->tenant != ti || t->action_ids[i].kind != kinds[s])
+					continue;
+				dp_table_action_stats(t, i, &fs);
+				json_ctr(out, s ? t->action_ids[i].name : "default", &fs,
+					 a->flags & SLUICE_ACT_METER, s ? !first : true);
+				first = false;
+			}
+			if (s > 0)
+				fputc('}', out);
+		}
+		fputc('}', out);
+	}
+	pthread_mutex_unlock(&dp->lock);
+	fputs("}}\n", out);
+	return ferror(out) ? -EIO : 0;
+}
+
+/* ---- Telemetry: DPDK's own thread calls these. --------------------------- */
+
+static struct sluice_dp *tel_dp;
+
+static int tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	uint64_t drops[SLUICE_DROP_MAX];
+	unsigned int k;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	sluice_dp_drop_stats(tel_dp, drops);
+	rte_tel_data_start_dict(d);
+	for (k = 1; k < SLUICE_DROP_MAX; k++)
+		rte_tel_data_add_dict_u64(d, sluice_drop_name(k), drops[k]);
+	return 0;
+}
+
+static int tel_stages(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	double cyc[SLUICE_STAGE_MAX];
+	unsigned int k;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	sluice_dp_stage_cycles(tel_dp, cyc);
+	rte_tel_data_start_dict(d);
+	/* Telemetry in 22.11 has no floating point: tenths of a cycle. */
+	for (k = 0; k < SLUICE_STAGE_MAX; k++)
+		rte_tel_data_add_dict_u64(d, sluice_stage_name(k), (uint64_t)(cyc[k] * 10 + 0.5));
+	return 0;
+}
+
+static int tel_tenants(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp_table *t;
+	uint16_t ti;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&tel_dp->lock);
+	t = atomic_load(&tel_dp->table);
+	for (ti = 0; ti < t->nb_tenants; ti++) {
+		struct sluice_ctr c;
+
+		dp_table_tenant_stats(t, ti, &c);
+		rte_tel_data_add_dict_u64(d, t->tenant_names[ti], c.pkts);
+	}
+	pthread_mutex_unlock(&tel_dp->lock);
+	return 0;
+}
+
+int sluice_dp_telemetry_register(struct sluice_dp *dp)
+{
+	int ret;
+
+	tel_dp = dp;
+	ret = rte_telemetry_register_cmd("/sluice/drops", tel_drops,
+					 "Packets dropped, by reason. No parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/stages", tel_stages,
+						 "Sampled tenths of TSC cycles per packet, by stage");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/tenants", tel_tenants,
+						 "Packets classified to each tenant");
+	return ret;
+}

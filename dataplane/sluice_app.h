@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SLUICE_APP_H
+#define SLUICE_APP_H
+
+/**
+ * @file
+ * The launcher's state, shared by main.c and the interactive prompt
+ * (cli.c). Main lcore only.
+ */
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cmdline.h>
+
+#include "sluice_dp.h"
+#include "sluice_gen.h"
+
+struct sluice_app {
+	struct sluice_dp *dp;
+	struct sluice_gen *gen;        /* NULL without --gen */
+	char tenants[PATH_MAX];        /* last file loaded */
+	atomic_bool quit;
+};
+
+/**
+ * Load a tenant file and apply it. Errors are printed to `out` as
+ * FILE:LINE:COLUMN: reason; the running configuration is then kept.
+ * @return 0, or -errno.
+ */
+int sluice_app_reload(struct sluice_app *app, const char *path, FILE *out);
+
+void sluice_show_port_stats(struct sluice_app *app, FILE *out);
+int sluice_show_port_info(struct sluice_app *app, uint16_t port, FILE *out);
+/** `name` NULL: one line per tenant. @return 0 or -ENOENT. */
+int sluice_show_tenant(struct sluice_app *app, const char *name, FILE *out);
+int sluice_show_flows(struct sluice_app *app, const char *tenant, FILE *out);
+void sluice_show_drops(struct sluice_app *app, FILE *out);
+void sluice_show_stages(struct sluice_app *app, FILE *out);
+
+/** The interactive prompt on stdin/stdout. @return it, or NULL. */
+struct cmdline *sluice_cli_new(struct sluice_app *app);
+
+#endif /* SLUICE_APP_H */

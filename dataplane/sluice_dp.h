@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SLUICE_DP_H
+#define SLUICE_DP_H
+
+/**
+ * @file
+ * The data plane: ports, per-lcore workers, and the tables they classify
+ * with. One struct sluice_dp per process.
+ *
+ * Threads:
+ *  - one control thread (the launcher's main lcore, or a test) calls every
+ *    function here except sluice_dp_worker_poll();
+ *  - telemetry callbacks read stats from DPDK's telemetry thread; they take
+ *    the control mutex, never a worker;
+ *  - workers (one per worker lcore) run sluice_dp_worker_loop(), or a test
+ *    calls sluice_dp_worker_poll() for one iteration. Workers take no lock,
+ *    make no syscall and allocate nothing: they read the published table,
+ *    count into their own cache-aligned counters, and report an RCU
+ *    quiescent state once per iteration.
+ *
+ * Tables are compiled from a struct sluice_config by sluice_dp_apply(),
+ * published with one atomic store, and the old table is freed after an RCU
+ * grace period (rte_rcu_qsbr); its counters are folded into the new table's
+ * tenants and flows of the same names, so counters survive reloads.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+
+#include "sluice_drops.h"
+#include "sluice_model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most ports the data plane drives (port ids 0..SLUICE_DP_PORTS-1). */
+#define SLUICE_DP_PORTS 16
+/** Most worker lcores. */
+#define SLUICE_DP_WORKERS 32
+/** Largest RX burst. */
+#define SLUICE_DP_BURST_MAX 64
+
+/** Forwarding modes, as testpmd names them. */
+enum sluice_fwd_mode {
+	/** Full pipeline: parse, tenant, flow, actions. */
+	SLUICE_FWD_TENANT = 0,
+	/** Port 2k <-> 2k+1 untouched (testpmd "io"): a baseline. */
+	SLUICE_FWD_IO,
+	/** As io, with source and destination MAC swapped (testpmd "macswap"). */
+	SLUICE_FWD_MACSWAP,
+};
+
+/** Stages whose cost is sampled (cycles per packet). */
+#define SLUICE_STAGE_LIST(X)                                                                       \
+	X(RX, "rx")                                                                                \
+	X(PARSE, "parse")                                                                          \
+	X(TENANT, "tenant")                                                                        \
+	X(FLOW, "flow")                                                                            \
+	X(ACL, "acl")                                                                              \
+	X(ACTION, "action")                                                                        \
+	X(TX, "tx")
+
+enum sluice_stage {
+#define SLUICE_STAGE_ENUM(e, n) SLUICE_STAGE_##e,
+	SLUICE_STAGE_LIST(SLUICE_STAGE_ENUM)
+#undef SLUICE_STAGE_ENUM
+	SLUICE_STAGE_MAX
+};
+
+const char *sluice_stage_name(unsigned int stage);
+const char *sluice_fwd_mode_name(enum sluice_fwd_mode mode);
+/** @return 0 and *mode set, or -EINVAL. */
+int sluice_fwd_mode_parse(const char *s, enum sluice_fwd_mode *mode);
+
+struct sluice_dp_opts {
+	/** sizeof(struct sluice_dp_opts). */
+	size_t sz;
+	/** Worker lcores; 0 = every worker lcore EAL gave us (up to SLUICE_DP_WORKERS). */
+	uint16_t nb_workers;
+	/** RX and TX queues per port; 0 = nb_workers. */
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	/** Descriptors per queue; 0 = 1024. */
+	uint16_t nb_rxd;
+	uint16_t nb_txd;
+	/** RX burst size, 1..SLUICE_DP_BURST_MAX; 0 = 32. */
+	uint16_t burst;
+	/** mbufs in the pool; 0 = sized from ports, queues and workers. */
+	uint32_t nb_mbufs;
+	/** TX drain period in microseconds; 0 = 100. */
+	uint32_t drain_us;
+	/** UDP destination port parsed as VXLAN; 0 = 4789. */
+	uint16_t vxlan_port;
+	enum sluice_fwd_mode fwd_mode;
+	/**
+	 * Time source for meters and the drain timer, in TSC units, read once per
+	 * burst; NULL = rte_rdtsc(). Tests use it to drive meters exactly.
+	 */
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
+	/** Do not configure or start ports (tests that set them up themselves). */
+	bool ports_preconfigured;
+};
+
+struct sluice_dp;
+
+/**
+ * Create the data plane: the mbuf pool, every ethdev port configured with
+ * its queues (RSS where the port offers it) and started, the RCU variable,
+ * an empty table (every packet dropped as no_tenant).
+ *
+ * Workers are the EAL worker lcores in order; worker i polls RX queue q of
+ * every port where q % nb_workers == i, and transmits on TX queue i.
+ *
+ * @return the data plane, or NULL with errno: EINVAL (bad option, no port,
+ *         too few lcores or queues), ENOMEM, or the port's error.
+ */
+struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts);
+
+/** Stop workers and ports, free everything. NULL is a no-op. */
+void sluice_dp_destroy(struct sluice_dp *dp);
+
+/** The mbuf pool (tests count its free mbufs). */
+struct rte_mempool *sluice_dp_pool(const struct sluice_dp *dp);
+uint16_t sluice_dp_nb_workers(const struct sluice_dp *dp);
+uint16_t sluice_dp_nb_ports(const struct sluice_dp *dp);
+
+/**
+ * Compile `cfg` into new tables and publish them. The workers switch at
+ * their next iteration; the call returns after the grace period, when the
+ * old table is freed. `cfg` stays the caller's; the data plane keeps a copy
+ * for `show` commands.
+ *
+ * @return 0; -EINVAL (a port or action the data plane cannot do, message in
+ *         err), -ENOMEM, or a DPDK error. On error the running table stays.
+ */
+int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg,
+		    struct sluice_err *err);
+
+/** The configuration last applied (never NULL; empty before the first apply). */
+const struct sluice_config *sluice_dp_config(const struct sluice_dp *dp);
+
+/** Launch a worker on each worker lcore. @return 0, -EALREADY, or -errno. */
+int sluice_dp_launch(struct sluice_dp *dp);
+/** Ask workers to exit and wait for them. @return 0. */
+int sluice_dp_join(struct sluice_dp *dp);
+
+/** Forwarding on/off (testpmd start/stop); workers keep running either way. */
+void sluice_dp_set_forwarding(struct sluice_dp *dp, bool on);
+bool sluice_dp_forwarding(const struct sluice_dp *dp);
+void sluice_dp_set_fwd_mode(struct sluice_dp *dp, enum sluice_fwd_mode mode);
+enum sluice_fwd_mode sluice_dp_fwd_mode(const struct sluice_dp *dp);
+
+/**
+ * One iteration of worker `worker`: poll its RX queues once, process, drain
+ * TX if due, report quiescence. For tests that drive a worker from their own
+ * thread. @return packets received.
+ */
+uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker);
+
+/** Flush every TX buffer of `worker` now (tests, shutdown). */
+void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker);
+
+/* ---- Counters ------------------------------------------------------------ */
+
+struct sluice_port_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts;
+	/** From the ethdev itself (rte_eth_stats_get). */
+	uint64_t hw_ipackets, hw_opackets, hw_imissed, hw_ierrors, hw_oerrors, hw_rx_nombuf;
+};
+
+struct sluice_ctr {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct sluice_flow_stats {
+	struct sluice_ctr hits;
+	/** Meter colours (green, yellow, red), when the flow has a meter. */
+	uint64_t color[3];
+};
+
+/** Port counters since start or the last clear. @return 0 or -EINVAL. */
+int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port_stats *st);
+
+/** Drop counters by reason (array of SLUICE_DROP_MAX), since the last clear. */
+void sluice_dp_drop_stats(struct sluice_dp *dp, uint64_t drops[SLUICE_DROP_MAX]);
+
+/** A tenant's counters (packets classified to it). @return 0 or -ENOENT. */
+int sluice_dp_tenant_stats(struct sluice_dp *dp, const char *tenant, struct sluice_ctr *st);
+
+/**
+ * A flow's or rule's counters. `kind` is 'f' (flow), 'r' (rule) or 'd' (the
+ * tenant default). Hits are counted for flows with the count action, colours
+ * for flows with a meter. @return 0 or -ENOENT.
+ */
+int sluice_dp_flow_stats(struct sluice_dp *dp, const char *tenant, char kind, const char *name,
+			 struct sluice_flow_stats *st);
+
+/** Cycles per packet per stage, sampled; entries 0 when nothing sampled. */
+void sluice_dp_stage_cycles(struct sluice_dp *dp, double cyc[SLUICE_STAGE_MAX]);
+
+/** Zero every counter above (ports, drops, tenants, flows, stages). */
+void sluice_dp_clear_stats(struct sluice_dp *dp);
+
+/** Write every counter as one JSON object (tests, --stats-json). @return 0 or -errno. */
+int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out);
+
+/** Register /sluice/... telemetry commands. @return 0 or -errno. */
+int sluice_dp_telemetry_register(struct sluice_dp *dp);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_DP_H */
