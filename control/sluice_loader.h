@@ -12,8 +12,14 @@
  * checks; a model error is reported at the position of the key it names.
  *
  * Every error in the file is reported, not just the first, each formatted as
- * "FILE:LINE:COLUMN: reason" (1-based). On any error nothing is returned: the
- * caller's running configuration is untouched.
+ * "FILE:LINE:COLUMN: reason" (1-based), or "FILE: reason" when the error has
+ * no position (the file cannot be read). Diagnostics are sorted by position.
+ * On any error nothing is returned: the caller's running configuration is
+ * untouched.
+ *
+ * Tenant files come from tenant admins and are not trusted: input is capped at
+ * SLUICE_LOAD_SIZE_MAX bytes, and YAML anchors and aliases are rejected (they
+ * would let a small file expand without bound).
  *
  * Thread safety: none needed; each call uses only its own state.
  */
@@ -25,6 +31,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** Largest tenant file accepted. */
+#define SLUICE_LOAD_SIZE_MAX (16u << 20)
 
 /** Most diagnostics kept; further ones are counted in `dropped`. */
 #define SLUICE_DIAG_MAX 64
@@ -66,7 +75,9 @@ struct sluice_load_opts {
  * @param opts   may be NULL (no port check, numbers only).
  * @param out    on success, a new configuration the caller frees.
  * @param diags  filled with every error found; may be NULL.
- * @return 0; -EINVAL if the file has errors (see diags); -ENOENT/-EACCES/...
+ * @return 0; -EINVAL if the file has errors (see diags) or opts is bad
+ *         (opts->sz too small, or unknown trailing fields non-zero);
+ *         -EFBIG if it is larger than SLUICE_LOAD_SIZE_MAX; -ENOENT/-EACCES/...
  *         if it cannot be opened (one diagnostic says so); -ENOMEM.
  */
 int sluice_config_load_file(const char *path, const struct sluice_load_opts *opts,

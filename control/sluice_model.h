@@ -40,6 +40,8 @@ extern "C" {
 #define SLUICE_VLAN_MAX 4094
 /** Highest VXLAN network identifier (24 bits). */
 #define SLUICE_VNI_MAX 0xffffff
+/** Most NPU contexts one tenant declares. */
+#define SLUICE_NPU_CONTEXTS_MAX 64
 /** Highest wildcard-rule priority; a higher number wins. */
 #define SLUICE_PRIORITY_MAX 8191
 /** Most tenants one configuration holds (tenant ids fit 16 bits). */
@@ -199,8 +201,11 @@ struct sluice_tenant {
 	char (*npu_contexts)[SLUICE_NAME_MAX];
 	uint32_t nb_npu_contexts;
 	struct sluice_pos pos;
-	/* Capacities of the arrays above; private to the model. */
+	/* Private to the model: capacities of the arrays above, and tsearch(3)
+	 * roots indexing flow 5-tuples, flow names and rule names so that adds
+	 * check duplicates in O(log n). */
 	uint32_t cap_matches, cap_flows, cap_rules, cap_npu_contexts;
+	void *flow_tuples, *flow_names, *rule_names;
 };
 
 struct sluice_config {
@@ -209,6 +214,11 @@ struct sluice_config {
 	uint32_t cap_tenants;
 	/** Ports that exist (port numbers 0..nb_ports-1); 0 disables the check. */
 	uint16_t nb_ports;
+	/* Private to the model: tsearch(3) root indexing every tenant's ingress
+	 * matches, and upper bounds of the flow and rule totals (deletes through
+	 * sluice_model_flow_del() cannot lower them; a recount does). */
+	void *match_index;
+	uint32_t nb_flows_bound, nb_rules_bound;
 };
 
 /**
@@ -265,7 +275,8 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 
 /**
  * Declare an NPU context name on a tenant.
- * @return 0, or -EINVAL (bad name), -EEXIST, -ENOMEM.
+ * @return 0, or -EINVAL (bad name), -EEXIST, -ENOSPC
+ *         (SLUICE_NPU_CONTEXTS_MAX), -ENOMEM.
  */
 int sluice_model_npu_context_add(struct sluice_tenant *t, const char *name,
 				 struct sluice_err *err);
@@ -290,7 +301,8 @@ int sluice_model_default_set(struct sluice_config *cfg, struct sluice_tenant *t,
 /**
  * Add an exact flow. The match must be a full 5-tuple: family 4 or 6, a
  * protocol (not any), host prefixes (/32 or /128), single ports (lo == hi).
- * An empty name is replaced by "flowN" (N its index in the tenant).
+ * An empty name is replaced by "flowN": N is the flow's index in the tenant,
+ * or the next number whose name is free.
  * @return 0, or -EINVAL, -EEXIST (same name, or same 5-tuple in this
  *         tenant), -ENOSPC (SLUICE_FLOWS_MAX), -ENOMEM.
  */
@@ -300,7 +312,7 @@ int sluice_model_flow_add(struct sluice_config *cfg, struct sluice_tenant *t,
 /**
  * Add a wildcard rule. Checks: family 4 or 6, prefix lengths in range,
  * lo <= hi for port ranges, priority <= SLUICE_PRIORITY_MAX, actions.
- * An empty name is replaced by "ruleN".
+ * An empty name is replaced by "ruleN", N chosen as for flows.
  * @return 0, or -EINVAL, -EEXIST (same name in this tenant), -ENOSPC
  *         (SLUICE_RULES_MAX), -ENOMEM.
  */
@@ -313,7 +325,9 @@ int sluice_model_rule_del(struct sluice_tenant *t, const char *name, struct slui
 
 /**
  * Parse an address with an optional prefix ("10.0.0.0/8", "2001:db8::1",
- * "any" for /0) into family, bytes and length.
+ * "any" for /0) into family, bytes and length. "any" gives family 0 (either);
+ * an address without a prefix gives /32 or /128. Host bits are not checked
+ * here (rules reject them).
  * @return 0 or -EINVAL.
  */
 int sluice_model_parse_prefix(const char *s, uint8_t *family, uint8_t addr[16], uint8_t *len);
