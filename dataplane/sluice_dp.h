@@ -32,6 +32,7 @@
 
 #include "sluice_drops.h"
 #include "sluice_model.h"
+#include "sluice_parse.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -164,6 +165,24 @@ uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker);
 
 /** Flush every TX buffer of `worker` now (tests, shutdown). */
 void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker);
+
+/** What the classifier decided for one packet. */
+struct sluice_verdict {
+	char tenant[SLUICE_NAME_MAX];
+	/** 'f' exact flow, 'r' rule, 'd' the tenant default. */
+	char kind;
+	/** Flow or rule name; "default" for the tenant default. */
+	char name[SLUICE_NAME_MAX];
+};
+
+/**
+ * Classify one parsed packet arriving on `port` with the running table,
+ * through the same stages the workers run (tenant, exact flow, rules,
+ * default). Counts nothing. Control thread (tests, a packet trace command).
+ * @return 0 and *v set, or -ENOENT when no tenant claims the packet.
+ */
+int sluice_dp_classify(struct sluice_dp *dp, uint16_t port, const struct sluice_pkt *p,
+		       struct sluice_verdict *v);
 
 /* ---- Counters ------------------------------------------------------------ */
 

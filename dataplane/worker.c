@@ -5,6 +5,8 @@
  * each table is touched by one tight loop and the hash and ACL lookups run
  * in bulk. Stage costs are sampled on one iteration in 64.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -440,6 +442,37 @@ static void process_tenant(struct sluice_dp *dp, struct dp_worker *w, const stru
 		w->st.stage_cyc[SLUICE_STAGE_TX] += c[SLUICE_STAGE_TX] - c[SLUICE_STAGE_ACTION];
 		w->st.stage_pkts += n;
 	}
+}
+
+int sluice_dp_classify(struct sluice_dp *dp, uint16_t port, const struct sluice_pkt *p,
+		       struct sluice_verdict *v)
+{
+	const struct dp_table *t;
+	struct dp_worker scratch;
+	struct burst b;
+	int ret = 0;
+
+	memset(&scratch, 0, sizeof(scratch)); /* absorbs the no_tenant count */
+	pthread_mutex_lock(&dp->lock);
+	t = atomic_load(&dp->table);
+	b.n = 1;
+	b.port = port;
+	b.nb_drop = 0;
+	b.pkts[0] = NULL;
+	b.meta[0] = *p;
+	stage_tenant(&scratch, t, &b);
+	if (b.n == 0) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	stage_flow(t, &b);
+	stage_acl(t, &b);
+	snprintf(v->tenant, sizeof(v->tenant), "%s", t->tenant_names[b.tenant[0]]);
+	v->kind = t->action_ids[b.action[0]].kind;
+	snprintf(v->name, sizeof(v->name), "%s", t->action_ids[b.action[0]].name);
+out_unlock:
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
 }
 
 void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker)
