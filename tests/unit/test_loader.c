@@ -705,13 +705,14 @@ static void test_scale(void **state)
 	double secs;
 
 	(void)state;
-	assert_non_null(yaml);
-	len += (size_t)sprintf(yaml + len, "tenants:\n");
+	if (yaml == NULL)
+		fail_msg("out of memory");
+	len += (size_t)snprintf(yaml + len, cap - len, "tenants:\n");
 	for (t = 0; t < 1000; t++) {
 		/* Half the flows in one tenant, so per-tenant checks see 50,050. */
 		unsigned int nb = t == 0 ? 50050 : 50;
 
-		len += (size_t)sprintf(yaml + len,
+		len += (size_t)snprintf(yaml + len, cap - len,
 				       "- name: t%u\n  match: [{port: 0, vlan: %u}]\n  flows:\n", t,
 				       t + 1);
 		for (i = 0; i < nb; i++)
