@@ -158,8 +158,10 @@ enum sluice_fwd_mode sluice_dp_fwd_mode(const struct sluice_dp *dp);
 
 /**
  * One iteration of worker `worker`: poll its RX queues once, process, drain
- * TX if due, report quiescence. For tests that drive a worker from their own
- * thread. @return packets received.
+ * TX if due. For tests that drive a worker from their own thread, which is
+ * an RCU reader only during the call: sluice_dp_apply() from the same thread
+ * between polls does not wait on it. Never while that worker is launched.
+ * @return packets received.
  */
 uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker);
 

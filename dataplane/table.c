@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_hash_crc.h>
 #include <rte_ip.h>
@@ -506,6 +507,7 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 {
 	struct dp_table *t;
 	uint32_t i, m;
+	uint64_t now;
 	int ret;
 
 	if (cfg->nb_tenants > SLUICE_TENANTS_MAX) {
@@ -537,9 +539,15 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 		set_err(err, "rules", "cannot build the rule classifier: %s", strerror(-ret));
 		goto out_free_table;
 	}
+	/* Meters start full, at the data plane's time (a test clock need not be the TSC). */
+	now = dp->opts.clock ? dp->opts.clock(dp->opts.clock_arg) : rte_rdtsc();
 	for (i = 0; i < dp->nb_workers; i++)
-		for (m = 0; m < t->nb_meters; m++)
-			rte_meter_trtcm_config(&t->w[i].meters[m].m, &t->meter_profiles[m]);
+		for (m = 0; m < t->nb_meters; m++) {
+			struct rte_meter_trtcm *mt = &t->w[i].meters[m].m;
+
+			rte_meter_trtcm_config(mt, &t->meter_profiles[m]);
+			mt->time_tc = mt->time_tp = now;
+		}
 	return t;
 
 out_free_table:

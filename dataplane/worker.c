@@ -490,7 +490,8 @@ void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker)
 		w->st.tx_pkts[port] += rte_eth_tx_buffer_flush(port, w->txq, w->txb[port]);
 }
 
-uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker)
+/* One iteration; RCU reporting is the caller's. */
+static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 {
 	struct dp_worker *w = &dp->workers[worker];
 	const struct dp_table *t;
@@ -500,7 +501,7 @@ uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker)
 	int mode;
 
 	if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed))
-		goto out_quiescent;
+		return 0;
 	t = atomic_load_explicit(&dp->table, memory_order_acquire);
 	mode = atomic_load_explicit(&dp->fwd_mode, memory_order_relaxed);
 	now = dp_now(dp);
@@ -538,9 +539,22 @@ uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker)
 		sluice_dp_worker_flush(dp, worker);
 		w->next_drain = now + dp->drain_tsc;
 	}
-out_quiescent:
-	rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
 	return total;
+}
+
+/*
+ * For a thread that is not a launched worker: online only while it reads
+ * the table, so an apply from this same thread between polls never waits
+ * for itself, and one from another thread waits for the poll to finish.
+ */
+uint32_t sluice_dp_worker_poll(struct sluice_dp *dp, uint16_t worker)
+{
+	uint32_t n;
+
+	rte_rcu_qsbr_thread_online(dp->qsbr, worker);
+	n = worker_iter(dp, worker);
+	rte_rcu_qsbr_thread_offline(dp->qsbr, worker);
+	return n;
 }
 
 int dp_worker_main(void *arg)
@@ -555,7 +569,8 @@ int dp_worker_main(void *arg)
 			rte_pause();
 			continue;
 		}
-		sluice_dp_worker_poll(dp, w->id);
+		worker_iter(dp, w->id);
+		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
 	}
 	sluice_dp_worker_flush(dp, w->id);
 	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
