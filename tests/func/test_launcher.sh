@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# The launcher: exit statuses, tenant file diagnostics, and the prompt driven
+# from a pipe (non-tty stdin).
+#
+# Usage: test_launcher.sh SLUICE_BINARY CASES_DIR
+set -u
+
+SLUICE=$1
+CASES=$2
+EAL="--no-huge -m 256 --no-pci --no-shconf --no-telemetry --log-level lib.eal:error -l 0,1 --vdev net_null0,no-rx=1"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	fails=$((fails + 1))
+}
+
+# expect_status WHAT WANT GOT
+expect_status() {
+	[ "$3" -eq "$2" ] || fail "$1: exit status $3, expected $2"
+}
+
+# expect_line WHAT FILE LINE: LINE is a whole line of FILE.
+expect_line() {
+	grep -qxF -- "$3" "$2" || { fail "$1: no line '$3' in:"; sed 's/^/    | /' "$2" >&2; }
+}
+
+# ---- a broken tenant file: exit 1, every error as FILE:LINE:COLUMN: reason ----
+BAD="$CASES/bad.yaml"
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- --tenants "$BAD" >"$TMP/bad.out" 2>"$TMP/bad.err"
+expect_status "--tenants bad.yaml" 1 $?
+expect_line "bad.yaml" "$TMP/bad.err" "$BAD:5:19: vlan 5000 out of range 1..4094"
+expect_line "bad.yaml" "$TMP/bad.err" "$BAD:9:27: forward port 7 does not exist (ports are 0..0)"
+expect_line "bad.yaml" "$TMP/bad.err" \
+	"$BAD:13:9: unknown key 'colour' in flow (expected name, match, actions)"
+expect_line "bad.yaml" "$TMP/bad.err" "$BAD: not applied; the running configuration is unchanged"
+n=$(grep -c "^$BAD:[0-9]*:[0-9]*: " "$TMP/bad.err")
+[ "$n" -eq 3 ] || fail "bad.yaml: $n positioned diagnostics, expected 3"
+
+# ---- --help: exit 0, usage on stdout --------------------------------------
+timeout 60 "$SLUICE" --help >"$TMP/help.out" 2>&1
+expect_status "--help" 0 $?
+grep -q "^Usage: " "$TMP/help.out" || fail "--help printed no Usage line"
+grep -q -- "--tenants FILE" "$TMP/help.out" || fail "--help does not document --tenants"
+
+# ---- an unknown option: exit 2 ----------------------------------------------
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- --no-such-option >"$TMP/unk.out" 2>"$TMP/unk.err"
+expect_status "--no-such-option" 2 $?
+expect_line "unknown option" "$TMP/unk.err" "sluice: unknown option '--no-such-option' (see --help)"
+
+# ---- the prompt, commands piped on stdin ----------------------------------
+printf '%s\n' "show tenant" "show flows acme" "show drops" "set fwd io" \
+	"reload tenants $BAD" "show port info 0" "quit" >"$TMP/cmds"
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- -i --tenants "$CASES/launcher.yaml" <"$TMP/cmds" \
+	>"$TMP/cli.out" 2>"$TMP/cli.err"
+expect_status "-i" 0 $?
+O="$TMP/cli.out"
+expect_line "start" "$O" \
+	"sluice: 1 ports, 1 workers, mode tenant, tenants $CASES/launcher.yaml"
+# show tenant
+expect_line "show tenant" "$O" \
+	"  acme                            1        0                0                0"
+# show flows acme
+expect_line "show flows" "$O" \
+	"  flow web                  0 6     10.1.0.10              10.1.0.1               40000       80                   0  count,forward 0"
+# show drops: every reason, all zero (net_null0 receives nothing)
+for r in eth_truncated no_tenant no_flow meter_red tx_full; do
+	grep -qE "^  $r +0  " "$O" || fail "show drops: no zero line for $r"
+done
+n=$(grep -cE "^  [a-z0-9_]+ +0  " "$O")
+# once from 'show drops', once from the final statistics
+[ "$n" -eq 54 ] || fail "show drops: $n zero drop lines, expected 2 x 27"
+# set fwd io
+expect_line "set fwd io" "$O" "  forwarding mode: io"
+# reload of a broken file: the errors (on the prompt's stdout), and it keeps running
+expect_line "reload" "$O" "$BAD:5:19: vlan 5000 out of range 1..4094"
+expect_line "reload" "$O" "$BAD: not applied; the running configuration is unchanged"
+grep -q "tenants reloaded" "$O" && fail "reload of a broken file said it reloaded"
+# show port info 0 (after the reload: the prompt is still alive)
+expect_line "show port info" "$O" "  link up, 10000 Mbps, full duplex"
+grep -q "^  port 0: net_null0, driver net_null, MAC " "$O" || fail "show port info 0: no port line"
+# quit: the final statistics
+grep -q "final statistics" "$O" || fail "quit: no final statistics"
+
+# ---- EOF on stdin without quit ends the prompt cleanly ---------------------
+# shellcheck disable=SC2086
+printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1
+expect_status "-i with EOF" 0 $?
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails failure(s)" >&2
+	exit 1
+fi
+echo "launcher: all checks passed"
+exit 0
