@@ -262,11 +262,19 @@ static inline uint16_t encap_sport(const struct sluice_pkt *p, const struct rte_
 	uint32_t h;
 
 	if (p->family != 0) {
-		h = rte_hash_crc(p->src, p->family == 4 ? 4 : 16, p->proto);
-		h = rte_hash_crc(p->dst, p->family == 4 ? 4 : 16, h);
+		/* rte_hash_crc loads 4 bytes at a time; the packet's addresses are 2-aligned. */
+		uint32_t a[8];
+
+		memcpy(a, p->src, 16);
+		memcpy(a + 4, p->dst, 16);
+		h = rte_hash_crc(a, p->family == 4 ? 4 : 16, p->proto);
+		h = rte_hash_crc(a + 4, p->family == 4 ? 4 : 16, h);
 		h = rte_hash_crc_4byte(((uint32_t)p->sport << 16) | p->dport, h);
 	} else {
-		h = rte_hash_crc(rte_pktmbuf_mtod(m, const void *), RTE_ETHER_HDR_LEN - 2, 0);
+		uint32_t macs[3];
+
+		memcpy(macs, rte_pktmbuf_mtod(m, const void *), sizeof(macs));
+		h = rte_hash_crc(macs, sizeof(macs), 0);
 	}
 	return (uint16_t)(0xc000 | (h & 0x3fff));
 }
