@@ -35,6 +35,15 @@ void sluice_show_port_stats(struct sluice_app *app, FILE *out)
 			port, name, st.rx_pkts, st.rx_bytes, st.hw_imissed, st.hw_rx_nombuf,
 			st.tx_pkts, st.hw_oerrors);
 	}
+	for (port = 0; port < sluice_dp_nb_workers(app->dp); port++) {
+		struct sluice_worker_stats ws = { 0 };
+
+		sluice_dp_worker_stats(app->dp, port, &ws);
+		fprintf(out,
+			"  worker %u (lcore %u): RX %" PRIu64 "  TX %" PRIu64 "  dropped %" PRIu64
+			"  bursts %" PRIu64 "\n",
+			port, ws.lcore, ws.rx_pkts, ws.tx_pkts, ws.drops, ws.bursts);
+	}
 }
 
 int sluice_show_port_info(struct sluice_app *app, uint16_t port, FILE *out)

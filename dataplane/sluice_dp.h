@@ -209,6 +209,18 @@ struct sluice_flow_stats {
 /** Port counters since start or the last clear. @return 0 or -EINVAL. */
 int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port_stats *st);
 
+/** One worker lcore's own counters (all ports), since start. */
+struct sluice_worker_stats {
+	unsigned int lcore;
+	uint64_t rx_pkts;
+	uint64_t tx_pkts;
+	uint64_t drops;   /**< all reasons */
+	uint64_t bursts;  /**< non-empty RX bursts */
+};
+
+/** @return 0, or -EINVAL for a worker that does not exist. */
+int sluice_dp_worker_stats(struct sluice_dp *dp, uint16_t worker, struct sluice_worker_stats *st);
+
 /** Drop counters by reason (array of SLUICE_DROP_MAX), since the last clear. */
 void sluice_dp_drop_stats(struct sluice_dp *dp, uint64_t drops[SLUICE_DROP_MAX]);
 

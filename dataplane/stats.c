@@ -60,6 +60,26 @@ int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port
 	return 0;
 }
 
+int sluice_dp_worker_stats(struct sluice_dp *dp, uint16_t worker, struct sluice_worker_stats *st)
+{
+	const struct dp_worker *w;
+	unsigned int k;
+
+	if (worker >= dp->nb_workers)
+		return -EINVAL;
+	w = &dp->workers[worker];
+	memset(st, 0, sizeof(*st));
+	st->lcore = w->lcore;
+	for (k = 0; k < SLUICE_DP_PORTS; k++) {
+		st->rx_pkts += w->st.rx_pkts[k];
+		st->tx_pkts += w->st.tx_pkts[k];
+	}
+	for (k = 1; k < SLUICE_DROP_MAX; k++)
+		st->drops += w->st.drops[k];
+	st->bursts = w->st.bursts;
+	return 0;
+}
+
 void sluice_dp_drop_stats(struct sluice_dp *dp, uint64_t drops[SLUICE_DROP_MAX])
 {
 	struct dp_worker_stats s;
@@ -186,6 +206,16 @@ int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out)
 			",\"hw_imissed\":%" PRIu64 ",\"hw_rx_nombuf\":%" PRIu64 "}",
 			port ? "," : "", port, ps.rx_pkts, ps.rx_bytes, ps.tx_pkts, ps.hw_ipackets,
 			ps.hw_opackets, ps.hw_imissed, ps.hw_rx_nombuf);
+	}
+	fputs("],\"workers\":[", out);
+	for (k = 0; k < dp->nb_workers; k++) {
+		struct sluice_worker_stats ws = { 0 };
+
+		sluice_dp_worker_stats(dp, (uint16_t)k, &ws);
+		fprintf(out,
+			"%s{\"worker\":%u,\"lcore\":%u,\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
+			",\"drops\":%" PRIu64 ",\"bursts\":%" PRIu64 "}",
+			k ? "," : "", k, ws.lcore, ws.rx_pkts, ws.tx_pkts, ws.drops, ws.bursts);
 	}
 	fputs("],\"drops\":{", out);
 	sluice_dp_drop_stats(dp, drops);

@@ -677,6 +677,19 @@ static void two_workers(const char *file, const char *scn)
 	for (p = 0; p < NPORTS; p++)
 		for (q = 0; q < NQ; q++)
 			assert_int_equal(rte_ring_count(rx_ring[p][q]), 0);
+	/* Per-lcore counters: both workers worked, and they add up to the port totals. */
+	{
+		struct sluice_worker_stats w0, w1;
+
+		assert_int_equal(sluice_dp_worker_stats(dp, 0, &w0), 0);
+		assert_int_equal(sluice_dp_worker_stats(dp, 1, &w1), 0);
+		assert_int_equal(sluice_dp_worker_stats(dp, 2, &w1), -EINVAL);
+		assert_int_equal(sluice_dp_worker_stats(dp, 1, &w1), 0);
+		assert_true(w0.rx_pkts > 0 && w1.rx_pkts > 0);
+		assert_int_equal(w0.rx_pkts + w1.rx_pkts, injected);
+		assert_int_equal(w0.tx_pkts + w1.tx_pkts, expected);
+		assert_int_not_equal(w0.lcore, w1.lcore);
+	}
 	verify(dp, scn, "main", false);
 	dp_end(dp);
 }
