@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include <rte_acl.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
 #include <rte_meter.h>
@@ -222,9 +223,14 @@ void dp_table_action_stats(const struct dp_table *t, uint32_t action, struct slu
 void dp_table_tenant_stats(const struct dp_table *t, uint16_t tenant, struct sluice_ctr *st);
 void dp_table_clear(struct dp_table *t);
 
+/* The data plane's time, in TSC units: the test clock when one is set. */
+static inline uint64_t dp_now(const struct sluice_dp *dp)
+{
+	return dp->opts.clock ? dp->opts.clock(dp->opts.clock_arg) : rte_rdtsc();
+}
+
 /* worker.c */
 int dp_worker_main(void *arg);
-void dp_worker_init(struct sluice_dp *dp, struct dp_worker *w);
 
 /* ports.c */
 int dp_ports_setup(struct sluice_dp *dp);

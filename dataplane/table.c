@@ -540,7 +540,7 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 		goto out_free_table;
 	}
 	/* Meters start full, at the data plane's time (a test clock need not be the TSC). */
-	now = dp->opts.clock ? dp->opts.clock(dp->opts.clock_arg) : rte_rdtsc();
+	now = dp_now(dp);
 	for (i = 0; i < dp->nb_workers; i++)
 		for (m = 0; m < t->nb_meters; m++) {
 			struct rte_meter_trtcm *mt = &t->w[i].meters[m].m;

@@ -22,11 +22,6 @@
 #define STAGE_SAMPLE_MASK 63
 #define NO_ACTION UINT32_MAX
 
-static inline uint64_t dp_now(const struct sluice_dp *dp)
-{
-	return dp->opts.clock ? dp->opts.clock(dp->opts.clock_arg) : rte_rdtsc();
-}
-
 /* Burst-local state, on the worker's stack. */
 struct burst {
 	uint16_t n;
