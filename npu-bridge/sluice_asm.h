@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SLUICE_ASM_H
+#define SLUICE_ASM_H
+
+/**
+ * @file
+ * Frame assembly for to_npu flows: RTP raw video (RFC 4175) and Sluice's
+ * tensor-over-UDP format (docs/npu-ingest.md). Plain C, no DPDK: unit tests
+ * and fuzzers reach it without EAL.
+ *
+ * The assembler never copies payload. For each packet it validates the
+ * headers against the stream's geometry and says where each run of payload
+ * bytes goes in the frame (struct sluice_asm_seg); the caller moves the bytes
+ * (CPU copy, rte_dmadev, or a gather list for zero-copy) into the frame's
+ * buffer in NPU memory, so one burst of packets becomes one burst of copies.
+ *
+ * Two steps per packet:
+ *  1. sluice_asm_parse(): the packet alone (stateless). Every header field
+ *     is checked: lengths past the packet, offsets past the line, line
+ *     numbers past the frame, bad version or magic. A bad packet gets a
+ *     named reason (SLUICE_ASM_ERR_LIST) and nothing else happens.
+ *  2. sluice_asm_track(): the packet against its flow's state (struct
+ *     sluice_asm_flow): which frame it belongs to, duplicates, reordering
+ *     within a window, completion.
+ *
+ * Frame rules (both formats):
+ *  - A flow has at most one open frame. A packet of a newer frame (RTP
+ *    timestamp or tensor frame id differs from the open one, and is not an
+ *    older one inside the reorder window) closes the open frame: if it is
+ *    incomplete it is abandoned (SLUICE_ASM_ABANDONED is set in the verdict;
+ *    the caller releases its buffer and counts "frame_incomplete").
+ *  - A packet of an older frame (already completed or abandoned) is late.
+ *  - Within a frame, packets may come in any order; a sequence number seen
+ *    twice is a duplicate. Sequence numbers further than the reorder window
+ *    from the frame's first one are refused (the frame stays open).
+ *  - A frame is complete when every byte of it has arrived exactly once by
+ *    byte count and (RFC 4175) the packet with the RTP marker bit has been
+ *    seen, or (tensor) every chunk has arrived.
+ *
+ * Threads: a flow's state belongs to the one worker that receives the flow
+ * (RSS keeps a flow on one queue). No call allocates, locks or makes a syscall.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most payload runs one packet yields (RFC 4175 line headers per packet). */
+#define SLUICE_ASM_SEGS_MAX 16
+/** Largest reorder window, in packets. */
+#define SLUICE_ASM_WINDOW_MAX 1024
+
+/** Why a packet was refused; names are the counters the bridge exports. */
+#define SLUICE_ASM_ERR_LIST(X)                                                                     \
+	X(NONE, "none", "accepted")                                                               \
+	X(SHORT, "asm_short", "UDP payload shorter than the RTP or tensor header")                \
+	X(RTP_VERSION, "rtp_bad_version", "RTP version is not 2")                                 \
+	X(RTP_PAYLOAD_TYPE, "rtp_bad_payload_type", "RTP payload type is not the stream's")        \
+	X(RTP_HDR_LEN, "rtp_bad_header_length", "CSRC list or extension runs past the packet")    \
+	X(RFC4175_NO_LINES, "rfc4175_no_lines", "no line header before the payload")              \
+	X(RFC4175_TOO_MANY_LINES, "rfc4175_too_many_lines", "more line headers than SLUICE_ASM_SEGS_MAX") \
+	X(RFC4175_LENGTH, "rfc4175_bad_length", "line lengths run past the packet, or not whole pixel groups") \
+	X(RFC4175_LINE, "rfc4175_bad_line", "line number past the frame height")                  \
+	X(RFC4175_OFFSET, "rfc4175_bad_offset", "offset plus length runs past the line width")    \
+	X(RFC4175_FIELD, "rfc4175_interlaced", "field bit set: interlaced video is not supported") \
+	X(TENSOR_MAGIC, "tensor_bad_magic", "tensor header magic or version is wrong")            \
+	X(TENSOR_SHAPE, "tensor_bad_shape", "tensor shape is not the stream's, or too large")     \
+	X(TENSOR_CHUNK, "tensor_bad_chunk", "chunk index, count or offset out of range")          \
+	X(LATE, "asm_late", "packet of a frame already completed or abandoned")                   \
+	X(DUPLICATE, "asm_duplicate", "sequence number or chunk already received")                \
+	X(WINDOW, "asm_out_of_window", "sequence number outside the reorder window")              \
+	X(OVERFLOW, "asm_overflow", "more bytes than the frame holds")
+
+enum sluice_asm_err {
+#define SLUICE_ASM_ERR_ENUM(e, n, d) SLUICE_ASM_ERR_##e,
+	SLUICE_ASM_ERR_LIST(SLUICE_ASM_ERR_ENUM)
+#undef SLUICE_ASM_ERR_ENUM
+	SLUICE_ASM_ERR_MAX
+};
+
+/** Counter name of a reason ("rfc4175_bad_line"...), or NULL when out of range. */
+const char *sluice_asm_err_name(unsigned int err);
+/** One-line description of a reason. */
+const char *sluice_asm_err_desc(unsigned int err);
+
+enum sluice_asm_fmt {
+	SLUICE_ASM_RFC4175 = 1,
+	SLUICE_ASM_TENSOR = 2,
+};
+
+/** Pixel formats of RFC 4175 streams (and the tensor channel count that matches). */
+enum sluice_asm_pix {
+	SLUICE_ASM_GRAY8 = 1,   /**< 1 byte per pixel, pixel group 1 pixel/1 byte */
+	SLUICE_ASM_RGB8 = 3,    /**< 3 bytes per pixel, pixel group 1 pixel/3 bytes */
+};
+
+/** What a stream looks like; fixed per NPU context. */
+struct sluice_asm_geom {
+	enum sluice_asm_fmt fmt;
+	enum sluice_asm_pix pix;
+	uint16_t width, height;
+	/** RFC 4175: RTP payload type the stream uses (96..127), or 0 for any. */
+	uint8_t payload_type;
+	/** Reorder window in packets, 1..SLUICE_ASM_WINDOW_MAX; 0 = 64. */
+	uint16_t window;
+};
+
+/** Frame size in bytes: width * height * bytes per pixel. */
+uint32_t sluice_asm_frame_bytes(const struct sluice_asm_geom *g);
+
+/** @return 0, or -EINVAL (zero or > 4096 sides, unknown format or pixel format, window too big). */
+int sluice_asm_geom_check(const struct sluice_asm_geom *g);
+
+/** `len` payload bytes starting `src_off` bytes into the UDP payload go to frame byte `dst_off`. */
+struct sluice_asm_seg {
+	uint32_t dst_off;
+	uint16_t src_off;
+	uint16_t len;
+};
+
+/** A parsed packet (sluice_asm_parse's output). */
+struct sluice_asm_pkt {
+	/** RTP timestamp (RFC 4175) or frame id (tensor). */
+	uint32_t frame;
+	/** Extended sequence number (RFC 4175) or chunk index (tensor). */
+	uint32_t seq;
+	/** RTP marker (end of frame) or tensor last-chunk flag. */
+	bool last;
+	/** Tensor only: chunks in the frame. */
+	uint16_t nb_chunks;
+	/** RTP SSRC (0 for tensor); the bridge echoes it in results. */
+	uint32_t ssrc;
+	uint16_t nb_segs;
+	uint32_t bytes;           /**< sum of seg lengths */
+	struct sluice_asm_seg seg[SLUICE_ASM_SEGS_MAX];
+};
+
+/**
+ * Parse one UDP payload of a stream with geometry `g`.
+ * @return SLUICE_ASM_ERR_NONE and *p filled, or the reason it is refused.
+ */
+enum sluice_asm_err sluice_asm_parse(const struct sluice_asm_geom *g, const uint8_t *payload,
+				     uint32_t len, struct sluice_asm_pkt *p);
+
+/** Per-flow state; zero it (or call sluice_asm_flow_reset) before the first packet. */
+struct sluice_asm_flow {
+	bool open;               /**< a frame is open */
+	bool have_last;
+	uint32_t frame;          /**< the open frame's timestamp or id */
+	uint32_t base_seq;       /**< first sequence number seen of the open frame */
+	uint32_t bytes;          /**< bytes received of the open frame */
+	uint32_t last_closed;    /**< timestamp or id of the newest closed frame */
+	bool any_closed;
+	uint16_t nb_chunks;      /**< tensor: chunks expected */
+	uint16_t window;
+	/** Received sequence numbers relative to base_seq, +/- window. */
+	uint64_t seen[2 * SLUICE_ASM_WINDOW_MAX / 64];
+};
+
+void sluice_asm_flow_reset(struct sluice_asm_flow *f);
+
+/** Verdict bits of sluice_asm_track(). */
+enum sluice_asm_verdict {
+	/** The packet opens a new frame: give it a buffer before copying. */
+	SLUICE_ASM_NEW_FRAME = 1u << 0,
+	/** An incomplete open frame was abandoned by this packet: release its buffer. */
+	SLUICE_ASM_ABANDONED = 1u << 1,
+	/** Copy the packet's segments into the (current) frame's buffer. */
+	SLUICE_ASM_COPY = 1u << 2,
+	/** After the copy the frame is complete: hand it to the scheduler. */
+	SLUICE_ASM_COMPLETE = 1u << 3,
+};
+
+/**
+ * Account a parsed packet in its flow.
+ * @return a mask of enum sluice_asm_verdict; 0 means refused, with *err set
+ *         (LATE, DUPLICATE, WINDOW, OVERFLOW). The open frame is unchanged
+ *         by a refused packet.
+ */
+uint32_t sluice_asm_track(struct sluice_asm_flow *f, const struct sluice_asm_geom *g,
+			  const struct sluice_asm_pkt *p, enum sluice_asm_err *err);
+
+/**
+ * Abandon the open frame (the caller could not give it a buffer, or it timed
+ * out): later packets of it are late. No-op without an open frame.
+ */
+void sluice_asm_flow_abandon(struct sluice_asm_flow *f);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLUICE_ASM_H */
