@@ -42,6 +42,17 @@
 	X(HDR_SPLIT, "hdr_split", "headers to strip or rewrite span mbuf segments")              \
 	X(ENCAP_NO_HEADROOM, "encap_no_headroom", "no mbuf headroom for the VXLAN header")        \
 	X(NPU_NOT_ATTACHED, "npu_not_attached", "to_npu with no NPU context attached")            \
+	/* L2 switching within a tenant (vNICs and its uplink) */                                 \
+	X(VNIC_CROSS_TENANT, "vnic_cross_tenant", "addressed to a vNIC of another tenant")        \
+	X(L2_SRC_SPOOF, "l2_src_spoof", "source MAC is another vNIC's")                           \
+	X(L2_BAD_SRC, "l2_bad_src", "source MAC is multicast or zero")                            \
+	X(L2_SAME_PORT, "l2_same_port", "destination is the port the frame came from")            \
+	X(L2_NO_DEST, "l2_no_destination", "flooded, but no other port of the tenant is up")      \
+	X(L2_UPLINK_MISMATCH, "l2_uplink_mismatch",                                               \
+	  "switched frame from a port, VLAN or VNI that is not the tenant's uplink")              \
+	X(L2_FLOOD_NOMBUF, "l2_flood_nombuf", "no mbuf for a flooded copy")                       \
+	X(VNIC_DOWN, "vnic_down", "the destination vNIC has no guest attached")                   \
+	X(VNIC_GSO, "vnic_gso", "a guest sent a segmentation-offload frame (never offered)")      \
 	X(TX_FULL, "tx_full", "the egress queue did not take the packet")
 
 enum sluice_drop {
