@@ -37,23 +37,9 @@ struct l2_learn {
 /* Chunk of a burst looked up at once: two keys per frame. */
 #define L2_CHUNK (RTE_HASH_LOOKUP_BULK_MAX / 2)
 
-static inline uint64_t l2_key(uint16_t tenant, const uint8_t *mac)
-{
-	uint8_t k[8];
-	uint64_t v;
-
-	memcpy(k, &tenant, 2);
-	memcpy(k + 2, mac, 6);
-	memcpy(&v, k, 8);
-	return v;
-}
-
 static inline uint16_t key_tenant(uint64_t key)
 {
-	uint16_t t;
-
-	memcpy(&t, &key, 2);
-	return t;
+	return (uint16_t)rte_le_to_cpu_64(key);
 }
 
 static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
@@ -261,9 +247,9 @@ int dp_l2_build(struct sluice_dp *dp, struct dp_table *t, const struct sluice_co
 
 			if (port == UINT16_MAX)
 				continue;
-			ret = entry_add(l2, l2_key((uint16_t)i, tn->vnics[j].mac), port, true, now);
+			ret = entry_add(l2, dp_l2_key((uint16_t)i, tn->vnics[j].mac), port, true, now);
 			if (ret == 0)
-				ret = entry_add(l2, l2_key(L2_HOST, tn->vnics[j].mac), port, true,
+				ret = entry_add(l2, dp_l2_key(L2_HOST, tn->vnics[j].mac), port, true,
 						now);
 			if (ret < 0) {
 				set_err(err, "vnics", "cannot add the MAC of vnic '%s' of tenant "
@@ -319,7 +305,7 @@ void dp_l2_carry(struct sluice_dp *dp, struct dp_table *nt, const struct dp_tabl
 			continue;
 		if (lt->nb_learned >= dp->learn_max)
 			continue;
-		memcpy(&key, &(uint16_t){(uint16_t)nti}, 2);
+		key = dp_l2_key((uint16_t)nti, (const uint8_t *)k + 2);
 		if (entry_add(nl, key, dest, false, atomic_load(&e->seen)) == 0)
 			lt->nb_learned++;
 	}
@@ -385,8 +371,11 @@ static void age(struct sluice_dp *dp, const struct dp_table *t, uint64_t now)
 		for (i = 0; i < n; i++) {
 			uint16_t ti = key_tenant(gone[i]);
 
-			if (rte_hash_del_key(l2->mac, &gone[i]) < 0)
+			pos = rte_hash_del_key(l2->mac, &gone[i]);
+			if (pos < 0)
 				continue;
+			/* Workers' caches hold positions: they must see it gone. */
+			atomic_store_explicit(&l2->entries[pos].tag, 0, memory_order_release);
 			if (ti < t->nb_tenants)
 				l2->tenants[ti].nb_learned--;
 			dp->l2_st.aged++;
@@ -422,6 +411,18 @@ void dp_l2_service(struct sluice_dp *dp, uint64_t now)
 
 /* ---- The switch stage ------------------------------------------------------ */
 
+/* Move the two MACs (12 bytes) by a tag's length, either way: loads first, then stores. */
+static inline void macs_move(uint8_t *dst, const uint8_t *src)
+{
+	uint64_t a;
+	uint32_t b;
+
+	memcpy(&a, src, 8);
+	memcpy(&b, src + 8, 4);
+	memcpy(dst, &a, 8);
+	memcpy(dst + 8, &b, 4);
+}
+
 /* The tenant's frame from its uplink, without the uplink's tag or outer headers. */
 static inline enum sluice_drop uplink_strip(const struct dp_l2_tenant *lt, uint16_t port,
 					    struct rte_mbuf *m, const struct sluice_pkt *p)
@@ -442,7 +443,7 @@ static inline enum sluice_drop uplink_strip(const struct dp_l2_tenant *lt, uint1
 		if (m->data_len < RTE_ETHER_HDR_LEN + 4)
 			return SLUICE_DROP_HDR_SPLIT;
 		h = rte_pktmbuf_mtod(m, uint8_t *);
-		memmove(h + 4, h, 2 * RTE_ETHER_ADDR_LEN);
+		macs_move(h + 4, h);
 		rte_pktmbuf_adj(m, 4);
 		return SLUICE_DROP_NONE;
 	case SLUICE_UPLINK_PORT:
@@ -464,7 +465,7 @@ static inline enum sluice_drop uplink_wrap(const struct dp_l2_tenant *lt, struct
 		h = (uint8_t *)rte_pktmbuf_prepend(m, 4);
 		if (unlikely(h == NULL))
 			return SLUICE_DROP_ENCAP_NO_HEADROOM;
-		memmove(h, h + 4, 2 * RTE_ETHER_ADDR_LEN);
+		macs_move(h, h + 4);
 		tag[0] = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
 		tag[1] = rte_cpu_to_be_16(lt->uplink_vlan);
 		memcpy(h + 2 * RTE_ETHER_ADDR_LEN, tag, sizeof(tag));
@@ -490,7 +491,7 @@ static inline const struct dp_l2_entry *entry_at(const struct dp_l2 *l2, int32_t
 
 static inline const struct dp_l2_entry *host_entry(const struct dp_l2 *l2, const uint8_t *mac)
 {
-	uint64_t key = l2_key(L2_HOST, mac);
+	uint64_t key = dp_l2_key(L2_HOST, mac);
 
 	return entry_at(l2, rte_hash_lookup(l2->mac, &key), key);
 }
@@ -544,6 +545,37 @@ static void flood(struct sluice_dp *dp, struct dp_worker *w, const struct dp_l2 
 }
 
 /*
+ * The worker's cache in front of the hash: direct-mapped (key -> position),
+ * valid for one table generation. A hit is taken only while the entry at
+ * that position still carries the key (deletes clear it), so a cached
+ * position never outlives its entry.
+ */
+static inline uint32_t cache_slot(uint64_t key)
+{
+	return (uint32_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - DP_L2_CACHE_BITS));
+}
+
+static inline const struct dp_l2_entry *cache_get(const struct dp_worker *w,
+						  const struct dp_l2 *l2, uint64_t key,
+						  uint32_t gen)
+{
+	const struct dp_l2_cache_slot *c = &w->l2_cache[cache_slot(key)];
+
+	if (c->key != key || c->gen != gen)
+		return NULL;
+	return entry_at(l2, (int32_t)c->pos, key);
+}
+
+static inline void cache_put(struct dp_worker *w, uint64_t key, int32_t pos, uint32_t gen)
+{
+	struct dp_l2_cache_slot *c = &w->l2_cache[cache_slot(key)];
+
+	c->key = key;
+	c->pos = (uint32_t)pos;
+	c->gen = gen;
+}
+
+/*
  * Place every packet whose action is switch, and transmit it (in burst
  * order; forwarded packets of the same burst follow in stage_tx).
  */
@@ -552,17 +584,19 @@ void dp_l2_stage(struct sluice_dp *dp, struct dp_worker *w, const struct dp_tabl
 {
 	const struct dp_l2 *l2 = t->l2;
 	uint64_t keys[2 * L2_CHUNK];
+	const struct dp_l2_entry *ent[2 * L2_CHUNK];
 	const void *kp[2 * L2_CHUNK];
 	int32_t pos[2 * L2_CHUNK];
+	uint16_t miss[2 * L2_CHUNK];
 	uint16_t idx[L2_CHUNK], in_of[L2_CHUNK];
 	uint64_t refresh = dp->age_tsc >> 4, last_learn = 0;
 	uint32_t gen = (uint32_t)t->generation;
 	bool from_vnic = l2->vnic_tenant[b->port] != 0;
-	uint16_t i = 0, n, k;
+	uint16_t i = 0, n, k, nm;
 
 	while (i < b->n) {
-		/* Gather a chunk: strip what the uplink added, build both keys of each frame. */
-		for (n = 0; i < b->n && n < L2_CHUNK; i++) {
+		/* Gather a chunk: strip what the uplink added, both keys of each frame. */
+		for (n = 0, nm = 0; i < b->n && n < L2_CHUNK; i++) {
 			struct rte_mbuf *m = b->pkts[i];
 			const struct dp_l2_tenant *lt;
 			const struct rte_ether_hdr *eth = NULL;
@@ -590,19 +624,29 @@ void dp_l2_stage(struct sluice_dp *dp, struct dp_worker *w, const struct dp_tabl
 				dp_drop(w, b, m, why);
 				continue;
 			}
-			keys[2 * n] = l2_key(b->tenant[i], eth->src_addr.addr_bytes);
-			keys[2 * n + 1] = l2_key(b->tenant[i], eth->dst_addr.addr_bytes);
-			kp[2 * n] = &keys[2 * n];
-			kp[2 * n + 1] = &keys[2 * n + 1];
+			keys[2 * n] = dp_l2_key(b->tenant[i], eth->src_addr.addr_bytes);
+			keys[2 * n + 1] = dp_l2_key(b->tenant[i], eth->dst_addr.addr_bytes);
+			for (k = 2 * n; k < 2 * n + 2; k++) {
+				ent[k] = l2->mac ? cache_get(w, l2, keys[k], gen) : NULL;
+				if (ent[k] == NULL && l2->mac != NULL) {
+					kp[nm] = &keys[k];
+					miss[nm++] = k;
+				}
+			}
 			in_of[n] = from_vnic ? b->port : L2_DEST_UPLINK;
 			idx[n++] = i;
 		}
 		if (n == 0)
 			break;
-		if (l2->mac != NULL)
-			rte_hash_lookup_bulk(l2->mac, kp, 2u * n, pos);
-		else
-			memset(pos, 0xff, sizeof(pos[0]) * 2u * n);
+		/* What the cache did not have: one bulk lookup, and into the cache. */
+		if (nm) {
+			rte_hash_lookup_bulk(l2->mac, kp, nm, pos);
+			for (k = 0; k < nm; k++) {
+				ent[miss[k]] = entry_at(l2, pos[k], keys[miss[k]]);
+				if (ent[miss[k]] != NULL)
+					cache_put(w, keys[miss[k]], pos[k], gen);
+			}
+		}
 
 		for (k = 0; k < n; k++) {
 			uint16_t pi = idx[k], in = in_of[k], ti = b->tenant[pi], dest;
@@ -613,7 +657,7 @@ void dp_l2_stage(struct sluice_dp *dp, struct dp_worker *w, const struct dp_tabl
 			enum sluice_drop why;
 
 			/* Source: known where it came from, a move, new, or another vNIC's. */
-			e = entry_at(l2, pos[2 * k], keys[2 * k]);
+			e = ent[2 * k];
 			if (e != NULL) {
 				dest = atomic_load_explicit(&e->dest, memory_order_relaxed);
 				if (dest != in) {
@@ -643,7 +687,7 @@ void dp_l2_stage(struct sluice_dp *dp, struct dp_worker *w, const struct dp_tabl
 				flood(dp, w, l2, lt, b, pi, in);
 				continue;
 			}
-			e = entry_at(l2, pos[2 * k + 1], keys[2 * k + 1]);
+			e = ent[2 * k + 1];
 			if (e == NULL) {
 				e = l2->mac != NULL ? host_entry(l2, eth->dst_addr.addr_bytes) : NULL;
 				if (e != NULL && l2->vnic_tenant[e->dest] != ti + 1)

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include <rte_acl.h>
 #include <rte_cycles.h>
@@ -176,6 +177,14 @@ struct dp_rxq {
 	uint16_t queue;
 };
 
+/* The worker's direct-mapped L2 cache (l2.c): key -> position in the table's entries. */
+#define DP_L2_CACHE_BITS 10
+struct dp_l2_cache_slot {
+	uint64_t key;
+	uint32_t pos;
+	uint32_t gen;                /* low 32 bits of the table generation */
+};
+
 struct dp_worker {
 	struct sluice_dp *dp;
 	uint16_t id;
@@ -194,6 +203,7 @@ struct dp_worker {
 	uint64_t next_drain;
 	uint64_t bursts_seen;
 	struct dp_worker_stats st;
+	struct dp_l2_cache_slot l2_cache[1u << DP_L2_CACHE_BITS];
 } __rte_cache_aligned;
 
 /* Burst-local state, on the worker's stack. */
@@ -250,6 +260,21 @@ struct dp_l2_entry {
 	uint8_t is_static;
 	_Atomic uint64_t seen;       /* dp_now() of its last frame (learned entries) */
 };
+
+/*
+ * An L2 key's 8 bytes: the tenant (2, little endian), then the MAC. Built
+ * from two loads and shifts: assembling it in memory stalls store forwarding.
+ */
+static inline uint64_t dp_l2_key(uint16_t tenant, const uint8_t *mac)
+{
+	uint32_t lo;
+	uint16_t hi;
+
+	memcpy(&lo, mac, 4);
+	memcpy(&hi, mac + 4, 2);
+	return rte_cpu_to_le_64((uint64_t)tenant | (uint64_t)rte_le_to_cpu_32(lo) << 16 |
+				(uint64_t)rte_le_to_cpu_16(hi) << 48);
+}
 
 /* A tenant's L2 domain in one table. */
 struct dp_l2_tenant {

@@ -256,7 +256,6 @@ int sluice_dp_l2_lookup(struct sluice_dp *dp, const char *tenant, const uint8_t 
 {
 	const struct dp_table *t;
 	const struct dp_l2_entry *e;
-	uint8_t k[8];
 	uint64_t key;
 	int32_t pos;
 	int ti, ret = -ENOENT;
@@ -266,9 +265,7 @@ int sluice_dp_l2_lookup(struct sluice_dp *dp, const char *tenant, const uint8_t 
 	ti = tenant_index(t, tenant);
 	if (ti < 0 || t->l2->mac == NULL)
 		goto out_unlock;
-	memcpy(k, &(uint16_t){(uint16_t)ti}, 2);
-	memcpy(k + 2, mac, 6);
-	memcpy(&key, k, 8);
+	key = dp_l2_key((uint16_t)ti, mac);
 	pos = rte_hash_lookup(t->l2->mac, &key);
 	if (pos < 0)
 		goto out_unlock;
