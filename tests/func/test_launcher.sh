@@ -96,6 +96,24 @@ grep -q "final statistics" "$O" || fail "quit: no final statistics"
 printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1
 expect_status "-i with EOF" 0 $?
 
+# ---- a vNIC: its port, no guest attached, and the L2 counters ----------------
+cat >"$TMP/vnic.yaml" <<EOF
+tenants:
+  - name: acme
+    match: [{port: 0}]
+    uplink: {port: 0}
+    vnics: [{name: vm1, socket: $TMP/vm1.sock, mac: "02:00:00:00:01:01"}]
+EOF
+# shellcheck disable=SC2086
+printf 'show vnic\nquit\n' | timeout 60 "$SLUICE" $EAL -- -i --tenants "$TMP/vnic.yaml" \
+	--vnic-dir "$TMP" >"$TMP/vnic.out" 2>&1
+expect_status "-i with a vNIC" 0 $?
+expect_line "show vnic" "$TMP/vnic.out" \
+	"  acme                     vm1                  1  down              0              0"
+expect_line "show vnic" "$TMP/vnic.out" \
+	"  L2: 1 vNIC MACs, 0 learned now; since start 0 learned, 0 moved, 0 aged, 0 refused, 0 flooded"
+[ -e "$TMP/vm1.sock" ] && fail "the vNIC's socket outlived sluice"
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2
 	exit 1
