@@ -150,6 +150,10 @@ static int tenant_build(struct sluice_dp *dp, struct dp_table *t, struct dp_l2 *
 {
 	struct dp_l2_tenant *lt = &l2->tenants[ti];
 	const struct sluice_uplink *u = &tn->uplink;
+	/* Nothing of the tenant's reads the parsed L3/L4 fields of its guests' frames. */
+	bool l2only = tn->nb_flows == 0 && tn->nb_rules == 0 &&
+		      !(tn->default_actions.flags & (SLUICE_ACT_DECAP | SLUICE_ACT_ENCAP)) &&
+		      !(u->kind == SLUICE_UPLINK_VXLAN && u->vxlan.udp_src == 0);
 	uint32_t j;
 
 	lt->vnic_ports = rte_zmalloc("sl_l2vp", sizeof(uint16_t) * (tn->nb_vnics + 1u), 0);
@@ -164,6 +168,7 @@ static int tenant_build(struct sluice_dp *dp, struct dp_table *t, struct dp_l2 *
 		l2->vnic_tenant[port] = ti + 1;
 		t->port_tenant[port] = ti + 1;
 		t->port_owned[port] = true;
+		t->port_l2only[port] = l2only;
 		in_table[port] = true;
 	}
 	lt->uplink_kind = (uint8_t)u->kind;
@@ -309,6 +314,30 @@ void dp_l2_carry(struct sluice_dp *dp, struct dp_table *nt, const struct dp_tabl
 		if (entry_add(nl, key, dest, false, atomic_load(&e->seen)) == 0)
 			lt->nb_learned++;
 	}
+}
+
+void dp_parse_l2only(struct dp_worker *w, struct burst *b)
+{
+	uint16_t i, k = 0, n = b->n;
+	uint64_t bytes = 0;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = b->pkts[i];
+		struct sluice_pkt *p = &b->meta[k];
+
+		bytes += m->pkt_len;
+		/* The L2 stage reads the MACs from the first segment; it checks data_len. */
+		if (unlikely(m->pkt_len < RTE_ETHER_HDR_LEN)) {
+			dp_drop(w, b, m, SLUICE_DROP_ETH_TRUNC);
+			continue;
+		}
+		p->flags = 0;
+		p->family = 0;
+		p->nb_vlans = 0;
+		b->pkts[k++] = m;
+	}
+	w->st.rx_bytes[b->port] += bytes;
+	b->n = k;
 }
 
 /* ---- Control: learning and aging ------------------------------------------ */

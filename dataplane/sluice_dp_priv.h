@@ -147,6 +147,12 @@ struct dp_table {
 
 	/* vNIC ports: their tenant, whatever a frame carries. */
 	bool port_owned[SLUICE_DP_PORTS];
+	/*
+	 * vNIC ports whose tenant never looks past the MACs (no flows, no rules,
+	 * no encap or decap, no hashed VXLAN source port): frames from them are
+	 * switched, so only their Ethernet header is checked (dp_parse_l2only).
+	 */
+	bool port_l2only[SLUICE_DP_PORTS];
 	struct dp_l2 *l2;
 
 	/* Control-side only: names for stats and folding, and the base counts. */
@@ -407,6 +413,8 @@ void dp_l2_free(struct dp_l2 *l2);
 void dp_l2_carry(struct sluice_dp *dp, struct dp_table *nt, const struct dp_table *old);
 void dp_l2_stage(struct sluice_dp *dp, struct dp_worker *w, const struct dp_table *t,
 		 struct burst *b, uint64_t now);
+/* The parse stage for a port_l2only port: an Ethernet header, nothing more. */
+void dp_parse_l2only(struct dp_worker *w, struct burst *b);
 /* Drain learn rings, age entries. Control thread, dp->lock held. */
 void dp_l2_service(struct sluice_dp *dp, uint64_t now);
 

@@ -29,11 +29,16 @@ static inline void drop_pkt(struct dp_worker *w, struct burst *b, struct rte_mbu
 }
 
 /* Parse the burst; refused packets leave it, the rest are compacted. */
-static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, struct burst *b)
+static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, const struct dp_table *t,
+			struct burst *b)
 {
 	uint16_t i, k = 0, n = b->n;
 	uint64_t bytes = 0;
 
+	if (t->port_l2only[b->port]) {
+		dp_parse_l2only(w, b);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		enum sluice_drop r;
@@ -415,7 +420,7 @@ static void process_tenant(struct sluice_dp *dp, struct dp_worker *w, const stru
 	uint64_t c[SLUICE_STAGE_MAX] = { 0 };
 	uint16_t n = b->n;
 
-	stage_parse(dp, w, b);
+	stage_parse(dp, w, t, b);
 	if (sample)
 		c[SLUICE_STAGE_PARSE] = rte_rdtsc();
 	stage_tenant(w, t, b);
