@@ -146,6 +146,7 @@ void sluice_dp_destroy(struct sluice_dp *dp);
 /** The mbuf pool (tests count its free mbufs). */
 struct rte_mempool *sluice_dp_pool(const struct sluice_dp *dp);
 uint16_t sluice_dp_nb_workers(const struct sluice_dp *dp);
+/** Fixed ports (0..n-1, the uplinks); vNIC ports come on top (sluice_dp_vnic_stats()). */
 uint16_t sluice_dp_nb_ports(const struct sluice_dp *dp);
 
 /**
@@ -236,7 +237,11 @@ struct sluice_flow_stats {
 	uint64_t color[3];
 };
 
-/** Port counters since start or the last clear. @return 0 or -EINVAL. */
+/**
+ * Port counters since start or the last clear; for a vNIC's port, since the
+ * port was created. @return 0, or -EINVAL (not a fixed port nor a running
+ * vNIC's).
+ */
 int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port_stats *st);
 
 /** One worker lcore's own counters (all ports), since start. */

@@ -24,7 +24,14 @@
 
 #include "sluice_dp_priv.h"
 
-/* Cleared 5 us on, guests see no GSO: sluice neither segments nor forwards 64 KiB frames. */
+/*
+ * Guests are never offered segmentation offload: sluice neither segments nor
+ * forwards 64 KiB frames. The vhost PMD starts the socket inside configure,
+ * so these are cleared microseconds after it listens; a guest that
+ * negotiated in that window and sends a GSO frame anyway sees it dropped
+ * (vnic_gso). Checksum offload is handled by the PMD (it completes partial
+ * checksums of the frames it receives).
+ */
 #define REFUSED_FEATURES                                                                           \
 	((1ULL << VIRTIO_NET_F_GSO) | (1ULL << VIRTIO_NET_F_HOST_TSO4) |                           \
 	 (1ULL << VIRTIO_NET_F_HOST_TSO6) | (1ULL << VIRTIO_NET_F_HOST_UFO) |                       \
