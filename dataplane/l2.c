@@ -24,6 +24,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "sluice_dp_priv.h"
 
@@ -631,6 +632,8 @@ void dp_l2_stage(struct sluice_dp *dp, struct dp_worker *w, const struct dp_tabl
 			const struct rte_ether_hdr *eth = NULL;
 			enum sluice_drop why = SLUICE_DROP_NONE;
 
+			if (i + 2 < b->n)
+				rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i + 2], void *));
 			if (b->out_port[i] != DP_OUT_SWITCH)
 				continue;
 			b->out_port[i] = UINT16_MAX; /* stage_tx leaves it to us */

@@ -262,10 +262,10 @@ def on_cpu(threads):
 
 
 def measure(sw, args, log_dir):
-    """Windows until --clean of them saw both busy threads (the switch's core
-    and the VM's) on their CPU at least --share of the time; the median of
-    those. Other people's processes on this machine take CPUs away at times:
-    such windows are counted, not used."""
+    """Windows until --clean of them saw the switch's core on its CPU at least
+    --share of the time and the VM's thread at least --vm-share; the median
+    of those. Other people's processes on this machine take CPUs away at
+    times: such windows are counted, not used."""
     sw.start()
     vm = None
     try:
@@ -281,9 +281,9 @@ def measure(sw, args, log_dir):
             time.sleep(args.window)
             c1, t1, b = on_cpu(threads), time.monotonic(), sw.uplink_tx()
             shares = [(y - x) / 1e9 / (t1 - t0) for x, y in zip(c0, c1)]
-            share = min(shares)
             mpps = (b - a) / (t1 - t0) / 1e6
-            (clean if share >= args.share else dirty).append((mpps, shares))
+            ok = shares[0] >= args.share and shares[1] >= args.vm_share
+            (clean if ok else dirty).append((mpps, shares))
             if len(clean) >= args.clean:
                 break
         # Per on-CPU second: the loop needs both threads, so scale by the scarcer one.
@@ -308,7 +308,11 @@ def main():
     ap.add_argument("--clean", type=int, default=3, help="uncontended windows wanted")
     ap.add_argument("--max-windows", type=int, default=15)
     ap.add_argument("--share", type=float, default=0.97,
-                    help="least on-CPU share of each busy thread for a clean window")
+                    help="least on-CPU share of the switch's core for a clean window")
+    ap.add_argument("--vm-share", type=float, default=0.90,
+                    help="least on-CPU share of the VM's thread for a clean window (it "
+                         "shares CPU 0 with the switch's own main thread: sluice's takes "
+                         "about 5%%)")
     ap.add_argument("--min-share", type=float, default=0.5,
                     help="least on-CPU share of a window used for the per-CPU figure")
     ap.add_argument("--warmup", type=float, default=2.0)
@@ -416,7 +420,7 @@ def main():
                        % (FLOWS, VLAN),
             "throughput": "uplink opackets delta / window; median of the windows in which "
                           "the switch's core and the VM's both ran >= --share of the time",
-            "share": args.share, "clean_wanted": args.clean}
+            "share": args.share, "vm_share": args.vm_share, "clean_wanted": args.clean}
     with open(os.path.join(args.out, "vnic.json"), "w") as fh:
         json.dump({"meta": meta, "results": rows, "ratios": ratios, "raw": results,
                    "failed": sorted(failed), "table_markdown": md}, fh, indent=2)
