@@ -174,6 +174,28 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	ret = workers_init(dp);
 	if (ret < 0)
 		goto out_free_workers;
+	{
+		struct sluice_bridge_opts bo = {
+			.sz = sizeof(bo),
+			.nb_workers = dp->nb_workers,
+			.pool = dp->pool,
+			.device = opts->npu_device,
+			.copy_set = opts->npu_copy_set,
+			.copy = opts->npu_copy,
+			.flows_max = opts->npu_flows_max,
+			.frame_timeout_us = opts->npu_frame_timeout_us,
+			.op_timeout_us = opts->npu_op_timeout_us,
+			.dev_inflight = opts->npu_dev_inflight,
+			.clock = opts->clock,
+			.clock_arg = opts->clock_arg,
+		};
+
+		dp->bridge = sluice_bridge_create(&bo);
+		if (dp->bridge == NULL) {
+			ret = -errno;
+			goto out_free_workers;
+		}
+	}
 	if (!opts->ports_preconfigured) {
 		ret = dp_ports_setup(dp);
 		if (ret < 0)
@@ -199,6 +221,7 @@ out_close_ports:
 	if (!opts->ports_preconfigured)
 		dp_ports_close(dp);
 out_free_workers:
+	sluice_bridge_destroy(dp->bridge);
 	workers_free(dp);
 	rte_free(dp->qsbr);
 out_free_pool:
@@ -214,6 +237,8 @@ void sluice_dp_destroy(struct sluice_dp *dp)
 	if (dp == NULL)
 		return;
 	sluice_dp_join(dp);
+	/* The bridge holds mbufs and result rings: before the ports and the pool. */
+	sluice_bridge_destroy(dp->bridge);
 	if (!dp->opts.ports_preconfigured)
 		dp_ports_close(dp);
 	dp_table_free(atomic_load(&dp->table));
@@ -250,6 +275,7 @@ int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg, struc
 	struct sluice_config *copy;
 	struct dp_table *t, *old;
 	uint64_t token;
+	int ret;
 
 	if (err)
 		memset(err, 0, sizeof(*err));
@@ -257,10 +283,18 @@ int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg, struc
 	if (copy == NULL)
 		return -ENOMEM;
 	pthread_mutex_lock(&dp->lock);
+	/* NPU contexts first: the table's to_npu actions point at them. */
+	ret = sluice_bridge_prepare(dp->bridge, cfg, err);
+	if (ret < 0) {
+		pthread_mutex_unlock(&dp->lock);
+		sluice_config_free(copy);
+		return ret;
+	}
 	t = dp_table_build(dp, cfg, err);
 	if (t == NULL) {
-		int ret = -errno;
-
+		ret = -errno;
+		sluice_bridge_abort(dp->bridge);
+		sluice_bridge_reap(dp->bridge);
 		pthread_mutex_unlock(&dp->lock);
 		sluice_config_free(copy);
 		return ret;
@@ -271,6 +305,9 @@ int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg, struc
 	rte_rcu_qsbr_check(dp->qsbr, token, true);
 	dp_table_fold(t, old);
 	dp_table_free(old);
+	/* No worker reaches a context the new table dropped: retire them. */
+	sluice_bridge_commit(dp->bridge);
+	sluice_bridge_reap(dp->bridge);
 	sluice_config_free(dp->cfg);
 	dp->cfg = copy;
 	pthread_mutex_unlock(&dp->lock);
@@ -303,6 +340,12 @@ int sluice_dp_launch(struct sluice_dp *dp)
 		}
 		i++;
 	}
+	ret = sluice_bridge_service_start(dp->bridge);
+	if (ret != 0) {
+		atomic_store(&dp->quit, true);
+		rte_eal_mp_wait_lcore();
+		return ret;
+	}
 	dp->launched = true;
 	return 0;
 }
@@ -316,8 +359,31 @@ int sluice_dp_join(struct sluice_dp *dp)
 	atomic_store(&dp->quit, true);
 	for (i = 0; i < dp->nb_workers; i++)
 		rte_eal_wait_lcore(dp->workers[i].lcore);
+	sluice_bridge_service_stop(dp->bridge);
 	dp->launched = false;
 	return 0;
+}
+
+struct sluice_bridge *sluice_dp_bridge(struct sluice_dp *dp)
+{
+	return dp->bridge;
+}
+
+unsigned int sluice_dp_npu_reap(struct sluice_dp *dp)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&dp->lock);
+	n = sluice_bridge_reap(dp->bridge);
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+void sluice_dp_npu_show(struct sluice_dp *dp, FILE *out)
+{
+	pthread_mutex_lock(&dp->lock);
+	sluice_bridge_show(dp->bridge, out);
+	pthread_mutex_unlock(&dp->lock);
 }
 
 void sluice_dp_set_forwarding(struct sluice_dp *dp, bool on)

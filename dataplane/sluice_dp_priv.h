@@ -17,6 +17,7 @@
 #include <rte_meter.h>
 #include <rte_rcu_qsbr.h>
 
+#include "sluice_bridge.h"
 #include "sluice_dp.h"
 #include "sluice_parse.h"
 
@@ -88,6 +89,8 @@ struct dp_action {
 	uint16_t tenant;
 	uint32_t meter;     /* index in per-worker meters, when SLUICE_ACT_METER */
 	uint32_t encap;     /* index in table->encap, when SLUICE_ACT_ENCAP */
+	/* SLUICE_ACT_TO_NPU: the bridge's context, NULL when it has no model. */
+	struct sluice_bridge_ctx *npu;
 };
 
 /* VXLAN header template: outer Ethernet, IPv4, UDP, VXLAN. */
@@ -202,6 +205,7 @@ struct sluice_dp {
 	bool launched;
 
 	struct dp_worker *workers;   /* [nb_workers] */
+	struct sluice_bridge *bridge;
 
 	/* Control side. */
 	pthread_mutex_t lock;        /* control threads only: apply, stats readers */

@@ -259,8 +259,10 @@ int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out)
 		}
 		fputc('}', out);
 	}
+	fputs("},\"npu\":", out);
+	sluice_bridge_stats_json(dp->bridge, out);
 	pthread_mutex_unlock(&dp->lock);
-	fputs("}}\n", out);
+	fputs("}\n", out);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -317,6 +319,18 @@ static int tel_tenants(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+static int tel_npu(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	pthread_mutex_lock(&tel_dp->lock);
+	ret = sluice_bridge_telemetry(tel_dp->bridge, d);
+	pthread_mutex_unlock(&tel_dp->lock);
+	return ret;
+}
+
 int sluice_dp_telemetry_register(struct sluice_dp *dp)
 {
 	int ret;
@@ -330,5 +344,8 @@ int sluice_dp_telemetry_register(struct sluice_dp *dp)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/sluice/tenants", tel_tenants,
 						 "Packets classified to each tenant");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/npu", tel_npu,
+						 "NPU contexts' counters, by tenant/context");
 	return ret;
 }

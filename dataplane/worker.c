@@ -33,6 +33,9 @@ struct burst {
 	uint16_t out_port[SLUICE_DP_BURST_MAX];
 	uint16_t nb_drop;
 	struct rte_mbuf *drop[SLUICE_DP_BURST_MAX];
+	/* to_npu packets, handed to the bridge in one call after the action stage. */
+	uint16_t nb_npu;
+	struct sluice_bridge_pkt npu[SLUICE_DP_BURST_MAX];
 };
 
 static inline void drop_pkt(struct dp_worker *w, struct burst *b, struct rte_mbuf *m,
@@ -325,6 +328,7 @@ static void stage_action(struct dp_worker *w, const struct dp_table *t, struct b
 	struct dp_table_worker *tw = (struct dp_table_worker *)&t->w[w->id];
 	uint16_t i;
 
+	b->nb_npu = 0;
 	for (i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		const struct dp_action *a = &t->actions[b->action[i]];
@@ -370,13 +374,30 @@ static void stage_action(struct dp_worker *w, const struct dp_table *t, struct b
 			b->out_port[i] = a->port;
 			continue;
 		}
-		if (fl & SLUICE_ACT_TO_NPU)
+		if (fl & SLUICE_ACT_TO_NPU) {
+			if (likely(a->npu != NULL)) {
+				struct sluice_bridge_pkt *np = &b->npu[b->nb_npu++];
+
+				np->m = m;
+				np->ctx = a->npu;
+				np->meta = p;
+				np->port = b->port;
+				continue;
+			}
 			why = SLUICE_DROP_NPU_NOT_ATTACHED;
-		else /* drop: a tenant default drop means nothing matched */
+		} else /* drop: a tenant default drop means nothing matched */
 			why = b->action[i] < t->nb_tenants ? SLUICE_DROP_NO_FLOW :
 							     SLUICE_DROP_ACTION_DROP;
 out_drop:
 		drop_pkt(w, b, m, why);
+	}
+	if (b->nb_npu) {
+		struct sluice_bridge *br = w->dp->bridge;
+
+		if (sluice_bridge_ingest(br, w->id, b->npu, b->nb_npu, now) != b->nb_npu)
+			for (i = 0; i < b->nb_npu; i++)
+				if (b->npu[i].drop != SLUICE_DROP_NONE)
+					drop_pkt(w, b, b->npu[i].m, (enum sluice_drop)b->npu[i].drop);
 	}
 }
 
@@ -493,6 +514,25 @@ void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker)
 		w->st.tx_pkts[port] += rte_eth_tx_buffer_flush(port, w->txq, w->txb[port]);
 }
 
+/* The bridge's housekeeping; result messages leave on this worker's own TX queue. */
+static void worker_npu_results(struct sluice_dp *dp, struct dp_worker *w, uint64_t now)
+{
+	struct rte_mbuf *res[SLUICE_DP_BURST_MAX];
+	uint16_t n, i;
+
+	n = sluice_bridge_worker_poll(dp->bridge, w->id, now, res, dp->burst);
+	for (i = 0; i < n; i++) {
+		uint16_t port = res[i]->port;
+
+		if (unlikely(port >= dp->nb_ports)) {
+			w->st.drops[SLUICE_DROP_TX_FULL]++;
+			rte_pktmbuf_free(res[i]);
+			continue;
+		}
+		w->st.tx_pkts[port] += rte_eth_tx_buffer(port, w->txq, w->txb[port], res[i]);
+	}
+}
+
 /* One iteration; RCU reporting is the caller's. */
 static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 {
@@ -503,11 +543,12 @@ static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 	uint16_t i;
 	int mode;
 
+	now = dp_now(dp);
+	worker_npu_results(dp, w, now);
 	if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed))
 		return 0;
 	t = atomic_load_explicit(&dp->table, memory_order_acquire);
 	mode = atomic_load_explicit(&dp->fwd_mode, memory_order_relaxed);
-	now = dp_now(dp);
 	for (i = 0; i < w->nb_rxq; i++) {
 		struct burst b;
 		bool sample = (w->bursts_seen & STAGE_SAMPLE_MASK) == 0;
@@ -568,6 +609,8 @@ int dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
 	while (!atomic_load_explicit(&dp->quit, memory_order_relaxed)) {
 		if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed)) {
+			/* Frames in flight still get their results; retired contexts still go. */
+			worker_npu_results(dp, w, dp_now(dp));
 			rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
 			rte_pause();
 			continue;
