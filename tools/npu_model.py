@@ -17,6 +17,8 @@ Command line (run with /usr/bin/python3):
     npu_model.py vectors MODEL OUT [--count N]  test vectors (format below)
     npu_model.py digits MODEL OUT               the digits test split, labels
                                                 and this reference's predictions
+    npu_model.py synth SEED MODEL VECTORS       a random valid model, and
+                                                vectors of random frames
 """
 
 import argparse
@@ -299,6 +301,57 @@ def digits_split():
                             test_size=0.5, random_state=0, stratify=d.target)
 
 
+def synth_model(seed):
+    """A random valid model that reaches every part of the arithmetic: 1 to
+    4 layers, odd grids, any input parameters, full-range weights, biases up
+    to +-2^30, hidden layers with and without ReLU, requantisation that
+    saturates both ways."""
+    rng = np.random.RandomState(1000 + seed)
+    gw = int(rng.randint(1, 9))
+    gh = int(rng.randint(1, 9))
+    nl = 1 + seed % 4
+    widths = [gw * gh] + [int(rng.randint(1, 40)) for _ in range(nl)]
+    layers = []
+    for k in range(nl):
+        n_in, n_out = widths[k], widths[k + 1]
+        w = rng.randint(-128, 128, (n_out, n_in))
+        if seed % 3 == 0:
+            w[0, :] = -128  # most negative products
+        b = rng.randint(-(1 << 14), 1 << 14, n_out)
+        if seed % 2 == 0:
+            b[0] = BIAS_MAX
+            b[-1] = -BIAS_MAX
+        last = k == nl - 1
+        if last:
+            layers.append(Layer(n_in, n_out, ACT_NONE, 0, 0, w, b))
+        else:
+            mult = int(rng.randint(1, 1 << 31))
+            # scale a typical accumulator (~2^(7+7+log2(in)/2)) to about +-128
+            shift = int(np.clip(np.floor(np.log2(mult)) + 7 + np.log2(n_in) / 2 +
+                                rng.randint(-2, 3), 1, 62))
+            layers.append(Layer(n_in, n_out, int(rng.randint(0, 2)), mult, shift, w, b))
+    if seed % 4 == 3:  # extremes: every input saturates
+        in_mult, in_shift, in_zero = 65535, 1, int(rng.choice([-128, 127]))
+    else:  # G * (1/8 .. 1) - (0 .. 128)
+        in_shift = int(rng.randint(8, 17))
+        in_mult = min(65535, int((1 << in_shift) * rng.uniform(0.125, 1.0)))
+        in_zero = -int(rng.randint(0, 129))
+    return Model("synth-%d" % seed, gw, gh, widths[-1], in_mult, in_shift, in_zero, layers)
+
+
+def synth_vectors(model, seed, count):
+    """Random frames, sizes from the grid to grid + 11, gray and RGB."""
+    rng = np.random.RandomState(2000 + seed)
+    out = []
+    for n in range(count):
+        c = 1 if n % 2 == 0 else 3
+        w = model.grid_w + int(rng.randint(0, 12))
+        h = model.grid_h + int(rng.randint(0, 12))
+        frame = rng.randint(0, 256, w * h * c).astype(np.uint8).tobytes()
+        out.append((w, h, c, frame, run(model, frame, w, h, c)))
+    return out
+
+
 VEC_MAGIC = b"SNV1"
 
 
@@ -378,7 +431,20 @@ def main(argv):
     p = sub.add_parser("digits")
     p.add_argument("model")
     p.add_argument("out")
+    p = sub.add_parser("synth")
+    p.add_argument("seed", type=int)
+    p.add_argument("out_model")
+    p.add_argument("out_vectors")
+    p.add_argument("--count", type=int, default=16)
     a = ap.parse_args(argv)
+
+    if a.cmd == "synth":
+        blob = serialise(synth_model(a.seed))
+        with open(a.out_model, "wb") as f:
+            f.write(blob)
+        m = parse(blob)
+        write_vectors(a.out_vectors, synth_vectors(m, a.seed, a.count))
+        return 0
 
     try:
         m = load(a.model)

@@ -135,21 +135,22 @@ static void test_describe(void **state)
  * exact scores (tools/npu_model.py vectors).
  */
 
-static void test_vectors(void **state)
+/* Runs every vector of a file on the model; returns the vector count. */
+static uint32_t check_vectors(const struct sluice_nmodel *m, const char *path, uint32_t *sizes_seen,
+			      uint32_t *rgb)
 {
 	struct sluice_nmodel_desc d;
-	struct sluice_nmodel *m = load_model(&d);
 	size_t len, off = 8;
-	uint8_t *f = read_file(VECTORS_PATH, &len);
-	uint8_t *scratch = malloc(d.scratch_bytes + 1);
-	uint32_t count, i, sizes_seen = 0, rgb = 0;
-	int32_t scores[16];
+	uint8_t *f = read_file(path, &len);
+	uint8_t *scratch;
+	uint32_t count, i;
+	int32_t scores[SLUICE_NMODEL_WIDTH_MAX + 1];
 
-	(void)state;
+	sluice_nmodel_describe(m, &d);
+	scratch = malloc(d.scratch_bytes + 1);
 	assert_non_null(scratch);
 	assert_true(len >= 8 && memcmp(f, "SNV1", 4) == 0);
 	count = get32(f + 4);
-	assert_true(count >= 200);
 	for (i = 0; i < count; i++) {
 		uint32_t w, h, c, ns, k;
 		size_t fb;
@@ -168,20 +169,71 @@ static void test_vectors(void **state)
 		assert_int_equal(run_exact(m, f + off, w, h, c, scores, scratch + (i & 1)), 0);
 		for (k = 0; k < ns; k++)
 			if (scores[k] != (int32_t)get32(f + off + fb + 4 * k))
-				fail_msg("vector %u (%ux%ux%u): score %u is %d, reference %d", i, w,
-					 h, c, k, scores[k], (int32_t)get32(f + off + fb + 4 * k));
+				fail_msg("%s: vector %u (%ux%ux%u): score %u is %d, reference %d",
+					 path, i, w, h, c, k, scores[k],
+					 (int32_t)get32(f + off + fb + 4 * k));
 		assert_int_equal(scores[ns], 0x5a5a5a5a); /* nothing past nb_classes */
-		sizes_seen |= (w == 8 && h == 8) | (w == 32 && h == 32) << 1 |
-			      (w == 64 && h == 48) << 2;
-		rgb += c == 3;
+		*sizes_seen |= (w == 8 && h == 8) | (w == 32 && h == 32) << 1 |
+			       (w == 64 && h == 48) << 2;
+		*rgb += c == 3;
 		off += fb + 4 * ns;
 	}
 	assert_int_equal(off, len);
-	assert_int_equal(sizes_seen, 7);
-	assert_int_equal(rgb, count / 2);
 	free(scratch);
 	free(f);
+	return count;
+}
+
+static void test_vectors(void **state)
+{
+	struct sluice_nmodel_desc d;
+	struct sluice_nmodel *m = load_model(&d);
+	uint32_t sizes_seen = 0, rgb = 0, count;
+
+	(void)state;
+	count = check_vectors(m, VECTORS_PATH, &sizes_seen, &rgb);
+	assert_int_equal(count, 300);
+	assert_int_equal(sizes_seen, 7);
+	assert_int_equal(rgb, count / 2);
 	sluice_nmodel_free(m);
+}
+
+/*
+ * Random valid models (tools/npu_model.py synth): 1 to 4 layers, odd grids,
+ * non-zero input zero points, saturating inputs, hidden layers without ReLU,
+ * biases of +-2^30, weights of -128, on random frames.
+ */
+static void test_synth_vectors(void **state)
+{
+	uint32_t sizes_seen = 0, rgb = 0, count = 0, layers = 0;
+	char path[512];
+
+	(void)state;
+	for (unsigned int i = 0; i < 8; i++) {
+		struct sluice_nmodel_desc d;
+		struct sluice_nmodel *m;
+		char why[128];
+		uint8_t *blob;
+		size_t len;
+
+		snprintf(path, sizeof(path), "%s/tests/unit/nmodel_synth/synth%u.snm", SLUICE_SRC_DIR,
+			 i);
+		blob = read_file(path, &len);
+		m = sluice_nmodel_parse(blob, len, why, sizeof(why));
+		if (m == NULL)
+			fail_msg("%s refused: %s", path, why);
+		free(blob);
+		sluice_nmodel_describe(m, &d);
+		assert_int_equal(d.nb_layers, 1 + i % 4);
+		layers |= 1u << d.nb_layers;
+		snprintf(path, sizeof(path), "%s/tests/unit/nmodel_synth/synth%u.vec", SLUICE_SRC_DIR,
+			 i);
+		count += check_vectors(m, path, &sizes_seen, &rgb);
+		sluice_nmodel_free(m);
+	}
+	assert_int_equal(count, 8 * 16);
+	assert_int_equal(rgb, count / 2);
+	assert_int_equal(layers, 0x1e);
 }
 
 /* ---------------------------------------------------------------------------
@@ -645,6 +697,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_describe),
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_synth_vectors),
 		cmocka_unit_test(test_digits_accuracy),
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_argmax),

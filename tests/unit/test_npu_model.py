@@ -6,8 +6,9 @@
   column, is refused with the reason listed there (the C parser is checked
   against the same table by test_nmodel.c), and every truncation gives the
   reason test_nmodel.c expects;
-- the committed test vectors and digits file are what the reference computes
-  for models/digits.snm now (so they are regenerated when the model changes);
+- the committed test vectors, digits file and synthetic models with their
+  vectors are what the reference computes now (so they are regenerated when
+  the model or the generator changes);
 - tools/train_digits.py writes models/digits.snm byte for byte.
 
 Run from the source root with /usr/bin/python3.
@@ -118,6 +119,18 @@ class CommittedFiles(unittest.TestCase):
             with open(out, "rb") as f:
                 self.assertEqual(f.read(), committed)
         self.assertEqual((correct, n), (868, 899))
+
+    def test_synth_current(self):
+        d = os.path.join(ROOT, "tests", "unit", "nmodel_synth")
+        for seed in range(8):
+            with open(os.path.join(d, "synth%d.snm" % seed), "rb") as f:
+                blob = f.read()
+            self.assertEqual(nm.serialise(nm.synth_model(seed)), blob)
+            with tempfile.TemporaryDirectory() as t:
+                out = os.path.join(t, "v.bin")
+                nm.write_vectors(out, nm.synth_vectors(nm.parse(blob), seed, 16))
+                with open(out, "rb") as f, open(os.path.join(d, "synth%d.vec" % seed), "rb") as g:
+                    self.assertEqual(f.read(), g.read())
 
     def test_training_reproducible(self):
         with tempfile.TemporaryDirectory() as d:
