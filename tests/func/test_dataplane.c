@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "sluice_test.h"
+
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -55,6 +57,8 @@
 
 static struct rte_ring *rx_ring[NPORTS][NQ], *tx_ring[NPORTS][NQ];
 static uint16_t port_id[NPORTS];
+/* Descriptors open when the data plane was created (none may be left behind). */
+static int fds_before;
 
 /* ---- the test clock --------------------------------------------------------- */
 
@@ -153,6 +157,7 @@ static struct sluice_dp *dp_new(uint16_t workers)
 	struct sluice_dp *dp;
 
 	nerr = 0;
+	fds_before = sluice_test_fd_count();
 	atomic_store(&clock_real, false);
 	atomic_store(&clock_now, rte_rdtsc());
 	dp = sluice_dp_create(&o);
@@ -182,6 +187,7 @@ static void dp_end(struct sluice_dp *dp)
 	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
 	sluice_dp_destroy(dp);
 	assert_int_equal(nerr, 0);
+	sluice_test_assert_fds(fds_before);
 }
 
 static struct sluice_config *load(const char *file)

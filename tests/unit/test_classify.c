@@ -14,6 +14,8 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+
+#include "sluice_test.h"
 #include <rte_eal.h>
 
 #include "sluice_dp.h"
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_rule_priorities),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_non_ip_and_empty),
+		SLUICE_TEST_FDS_UNCHANGED,
 	};
 	int ret;
 
@@ -262,7 +265,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "data plane: %s\n", strerror(errno));
 		return 1;
 	}
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	ret = cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);
 	sluice_dp_destroy(dp);
 	rte_eal_cleanup();
 	return ret;

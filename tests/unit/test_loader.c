@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_test.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -751,7 +753,8 @@ int main(void)
 	    cmocka_unit_test(test_rule_errors),	  cmocka_unit_test(test_action_errors),
 	    cmocka_unit_test(test_many_errors),	  cmocka_unit_test(test_api),
 	    cmocka_unit_test(test_scale),
+		SLUICE_TEST_FDS_UNCHANGED,
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);
 }

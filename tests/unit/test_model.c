@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_test.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -743,7 +745,8 @@ int main(void)
 	    cmocka_unit_test(test_flow_add),	cmocka_unit_test(test_flow_del),
 	    cmocka_unit_test(test_rule_add),	cmocka_unit_test(test_rule_limit),
 	    cmocka_unit_test(test_clone),	cmocka_unit_test(test_parsers),
+		SLUICE_TEST_FDS_UNCHANGED,
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);
 }

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include "sluice_test.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1290,7 +1292,8 @@ int main(void)
 		cmocka_unit_test(test_vxlan_bounded_by_udp),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_bad_inputs_documented),
+		SLUICE_TEST_FDS_UNCHANGED,
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);
 }
