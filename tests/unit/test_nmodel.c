@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "sluice_nmodel.h"
+#include "sluice_test.h"
 
 #define MODEL_PATH SLUICE_SRC_DIR "/models/digits.snm"
 #define VECTORS_PATH SLUICE_SRC_DIR "/tests/unit/nmodel_vectors.bin"
@@ -706,7 +707,8 @@ int main(void)
 		cmocka_unit_test(test_truncate_every_byte),
 		cmocka_unit_test(test_edges_accepted),
 		cmocka_unit_test(test_why_buffer),
+		SLUICE_TEST_FDS_UNCHANGED,
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);
 }
