@@ -349,7 +349,8 @@ int sluice_nmodel_run(const struct sluice_nmodel *m, const uint8_t *in, uint32_t
 
 		for (uint32_t o = 0; o < l->out; o++) {
 			int32_t acc = l->b[o] + dot(l->w + (size_t)o * l->in, x, l->in);
-			/* |acc| < 2^31, mult < 2^31, so the product and rounding fit. */
+			/* |acc| < 2^31, mult < 2^31, so the product and rounding fit;
+			 * >> of a negative value is arithmetic (floor) with gcc and clang. */
 			int64_t v = ((int64_t)acc * l->mult + rnd) >> l->shift;
 
 			y[o] = (int8_t)(v < lo ? lo : v > 127 ? 127 : v);
