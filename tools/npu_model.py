@@ -166,11 +166,13 @@ def parse(blob):
             raise ModelError("biases outside the data area of the blob")
         w = np.frombuffer(blob, dtype=np.int8, count=w_len, offset=w_off).reshape(n_out, n_in)
         b = np.frombuffer(blob, dtype="<i4", count=n_out, offset=b_off)
-        if np.any(b < -BIAS_MAX) or np.any(b > BIAS_MAX):
-            raise ModelError("bias out of range (-2^30..2^30)")
         layers.append(Layer(n_in, n_out, act, mult, shift, w.astype(np.int64),
                             b.astype(np.int64)))
         prev_out = n_out
+    # Biases are checked once every layer's structure is.
+    for l in layers:
+        if np.any(l.biases < -BIAS_MAX) or np.any(l.biases > BIAS_MAX):
+            raise ModelError("bias out of range (-2^30..2^30)")
 
     return Model(name[:nul].decode("ascii"), grid_w, grid_h, nb_classes, in_mult, in_shift,
                  in_zero, layers)

@@ -72,14 +72,13 @@ struct lent {
 	uint32_t w_off, b_off;
 };
 
+/* p: a copy of the header; len: the blob's length (at least the header's). */
 static const char *check_header(const uint8_t *p, size_t len)
 {
 	uint16_t gw, gh, nb_classes, nb_layers;
 	size_t nul;
 	int16_t in_zero;
 
-	if (len < SNM_HEADER_LEN)
-		return "blob shorter than the 64-byte header";
 	if (memcmp(p, "SNM\0", 4) != 0)
 		return "bad magic (not an SNM model)";
 	if (rd16(p + 4) != SNM_VERSION)
@@ -172,8 +171,15 @@ static const char *check_layer(const uint8_t *p, size_t len, size_t data_start, 
 	return NULL;
 }
 
+/*
+ * The blob may sit in memory its owner can still write (device memory a
+ * tenant shares): the header and the layer table are copied before they are
+ * checked, weights and biases are copied once into the model and the biases
+ * checked there, and nothing is read from the blob twice.
+ */
 struct sluice_nmodel *sluice_nmodel_parse(const void *blob, size_t len, char *why, size_t why_len)
 {
+	uint8_t hdr[SNM_HEADER_LEN], tab[SNM_LAYER_LEN * SLUICE_NMODEL_LAYERS_MAX];
 	struct lent ent[SLUICE_NMODEL_LAYERS_MAX];
 	const uint8_t *p = blob;
 	struct sluice_nmodel *m;
@@ -185,29 +191,25 @@ struct sluice_nmodel *sluice_nmodel_parse(const void *blob, size_t len, char *wh
 	int8_t *wt;
 
 	say(why, why_len, "");
-	if (p == NULL && len > 0)
-		len = 0;
-	err = check_header(p, len);
+	if (p == NULL || len < SNM_HEADER_LEN) {
+		err = "blob shorter than the 64-byte header";
+		goto out_refuse;
+	}
+	memcpy(hdr, p, SNM_HEADER_LEN);
+	err = check_header(hdr, len);
 	if (err != NULL)
 		goto out_refuse;
-	nb_classes = rd16(p + 48);
-	nb_layers = rd16(p + 50);
+	nb_classes = rd16(hdr + 48);
+	nb_layers = rd16(hdr + 50);
 	data_start = SNM_HEADER_LEN + (size_t)SNM_LAYER_LEN * nb_layers;
-	prev_out = (uint32_t)rd16(p + 44) * rd16(p + 46);
+	memcpy(tab, p + SNM_HEADER_LEN, SNM_LAYER_LEN * (size_t)nb_layers);
+	prev_out = (uint32_t)rd16(hdr + 44) * rd16(hdr + 46);
 	act_max = (uint16_t)prev_out;
 	for (uint16_t k = 0; k < nb_layers; k++) {
-		err = check_layer(p + SNM_HEADER_LEN + SNM_LAYER_LEN * k, len, data_start, prev_out,
-				  k == 0, k == nb_layers - 1, nb_classes, &ent[k]);
+		err = check_layer(tab + SNM_LAYER_LEN * k, len, data_start, prev_out, k == 0,
+				  k == nb_layers - 1, nb_classes, &ent[k]);
 		if (err != NULL)
 			goto out_refuse;
-		for (uint32_t o = 0; o < ent[k].out; o++) {
-			int32_t b = (int32_t)rd32(p + ent[k].b_off + 4 * o);
-
-			if (b < -SNM_BIAS_MAX || b > SNM_BIAS_MAX) {
-				err = "bias out of range (-2^30..2^30)";
-				goto out_refuse;
-			}
-		}
 		prev_out = ent[k].out;
 		if (k < nb_layers - 1 && ent[k].out > act_max)
 			act_max = ent[k].out;
@@ -215,17 +217,18 @@ struct sluice_nmodel *sluice_nmodel_parse(const void *blob, size_t len, char *wh
 		nweight += (size_t)ent[k].in * ent[k].out;
 	}
 
+	/* Biases first: int32-aligned after the struct. */
 	m = calloc(1, sizeof(*m) + nbias * sizeof(int32_t) + nweight);
 	if (m == NULL)
 		return NULL;
-	memcpy(m->desc.name, p + 12, SNM_NAME_LEN);
-	m->desc.grid_w = rd16(p + 44);
-	m->desc.grid_h = rd16(p + 46);
+	memcpy(m->desc.name, hdr + 12, SNM_NAME_LEN);
+	m->desc.grid_w = rd16(hdr + 44);
+	m->desc.grid_h = rd16(hdr + 46);
 	m->desc.nb_classes = nb_classes;
 	m->desc.nb_layers = nb_layers;
-	m->in_mult = rd16(p + 52);
-	m->in_shift = p[54];
-	m->in_zero = (int16_t)rd16(p + 56);
+	m->in_mult = rd16(hdr + 52);
+	m->in_shift = hdr[54];
+	m->in_zero = (int16_t)rd16(hdr + 56);
 	m->act_max = act_max;
 	bias = m->data;
 	wt = (int8_t *)(m->data + nbias);
@@ -238,8 +241,14 @@ struct sluice_nmodel *sluice_nmodel_parse(const void *blob, size_t len, char *wh
 		l->relu = ent[k].act == SNM_ACT_RELU;
 		l->shift = ent[k].shift;
 		l->mult = ent[k].mult;
-		for (uint32_t o = 0; o < l->out; o++)
+		for (uint32_t o = 0; o < l->out; o++) {
 			bias[o] = (int32_t)rd32(p + ent[k].b_off + 4 * o);
+			/* keeps |acc| below 2^31 (docs/npu-model.md, Ranges) */
+			if (bias[o] < -SNM_BIAS_MAX || bias[o] > SNM_BIAS_MAX) {
+				err = "bias out of range (-2^30..2^30)";
+				goto out_free_model;
+			}
+		}
 		memcpy(wt, p + ent[k].w_off, nw);
 		l->b = bias;
 		l->w = wt;
@@ -253,6 +262,8 @@ struct sluice_nmodel *sluice_nmodel_parse(const void *blob, size_t len, char *wh
 	m->desc.scratch_bytes = (scratch + 63) & ~(size_t)63;
 	return m;
 
+out_free_model:
+	free(m);
 out_refuse:
 	say(why, why_len, err);
 	errno = EINVAL;

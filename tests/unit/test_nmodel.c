@@ -30,6 +30,7 @@
 #define MODEL_LEN 2664u
 #define L0 64u /* layer table entries */
 #define L1 96u
+#define L0_BIAS 2176u
 #define L1_BIAS 2624u
 /* Reference accuracy of models/digits.snm on the 899-digit test split. */
 #define DIGITS_TEST 899u
@@ -473,6 +474,10 @@ static const struct bad_blob bad_blobs[] = {
 	  "bias out of range (-2^30..2^30)" },
 	{ "l1_bias_min", -1, false, { { L1_BIAS, 4, 0x80000000u } },
 	  "bias out of range (-2^30..2^30)" },
+	{ "l0_bias_big", -1, false, { { L0_BIAS + 124, 4, 0x7fffffffu } },
+	  "bias out of range (-2^30..2^30)" },
+	{ "l0_bias_big_l1_in_31", -1, false, { { L0_BIAS, 4, (1u << 30) + 1 }, { L1, 2, 31 } },
+	  "layer input is not the previous layer's output" },
 };
 
 static uint8_t *make_blob(const uint8_t *model, const struct bad_blob *b, size_t *len)
@@ -517,6 +522,7 @@ static uint8_t *committed(void)
 	/* The table's offsets assume this layout. */
 	assert_int_equal(len, MODEL_LEN);
 	assert_int_equal(get32(model + L0 + 12), 128);
+	assert_int_equal(get32(model + L0 + 20), L0_BIAS);
 	assert_int_equal(get32(model + L1 + 20), L1_BIAS);
 	return model;
 }
