@@ -316,6 +316,12 @@ static void on_show_stages(void *r, struct cmdline *cl, void *d)
 	sluice_show_stages(cli_app, stdout);
 }
 
+static void on_show_npu(void *r, struct cmdline *cl, void *d)
+{
+	RTE_SET_USED(r), RTE_SET_USED(cl), RTE_SET_USED(d);
+	sluice_dp_npu_show(cli_app->dp, stdout);
+}
+
 static void on_clear(void *r, struct cmdline *cl, void *d)
 {
 	RTE_SET_USED(r), RTE_SET_USED(cl), RTE_SET_USED(d);
@@ -372,6 +378,7 @@ static void on_help(void *r, struct cmdline *cl, void *d)
 	       "  show flows TENANT          a tenant's flows and rules with hits and meter colours\n"
 	       "  show drops                 packets dropped, by reason\n"
 	       "  show stages                sampled cycles per packet per stage\n"
+	       "  show npu                   the NPU device and every context's counters\n"
 	       "  clear port stats all       zero every counter\n"
 	       "  set fwd tenant|io|macswap  forwarding mode\n"
 	       "  start | stop               forwarding on or off (ports stay up)\n"
@@ -394,6 +401,7 @@ static cmdline_parse_token_string_t t_flows = KW(r_words, w1, "flows");
 static cmdline_parse_token_string_t t_any2 = KW(r_words, w2, NULL);
 static cmdline_parse_token_string_t t_drops = KW(r_words, w1, "drops");
 static cmdline_parse_token_string_t t_stages = KW(r_words, w1, "stages");
+static cmdline_parse_token_string_t t_npu = KW(r_words, w1, "npu");
 static cmdline_parse_token_string_t t_set = KW(r_words, w0, "set");
 static cmdline_parse_token_string_t t_fwd = KW(r_words, w1, "fwd");
 static cmdline_parse_token_string_t t_mode = KW(r_words, w2, "tenant#io#macswap#mac");
@@ -414,6 +422,7 @@ CMD(c_show_flows, "show flows TENANT: flows and rules with counters", on_show_fl
     (void *)&t_flows, (void *)&t_any2);
 CMD(c_show_drops, "show drops: drops by reason", on_show_drops, (void *)&t_show, (void *)&t_drops);
 CMD(c_show_stages, "show stages: cycles per packet per stage", on_show_stages, (void *)&t_show, (void *)&t_stages);
+CMD(c_show_npu, "show npu: NPU device and contexts", on_show_npu, (void *)&t_show, (void *)&t_npu);
 CMD(c_clear, "clear port stats all: zero every counter", on_clear, (void *)&t_clear, (void *)&t_port, (void *)&t_stats,
     (void *)&t_all);
 CMD(c_set_fwd, "set fwd tenant|io|macswap: forwarding mode", on_set_fwd, (void *)&t_set, (void *)&t_fwd, (void *)&t_mode);
@@ -426,7 +435,7 @@ CMD(c_help, "help: list commands", on_help, (void *)&t_help);
 
 static cmdline_parse_ctx_t cli_ctx[] = {
 	&c_show_port_stats, &c_show_port_info, &c_show_tenants, &c_show_tenant, &c_show_flows,
-	&c_show_drops, &c_show_stages, &c_clear, &c_set_fwd, &c_start, &c_stop, &c_reload,
+	&c_show_drops, &c_show_stages, &c_show_npu, &c_clear, &c_set_fwd, &c_start, &c_stop, &c_reload,
 	&c_quit, &c_help, NULL,
 };
 

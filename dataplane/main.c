@@ -51,6 +51,10 @@ static void usage(const char *prog)
 	       "  --gen PPS             add port gen0, a built-in traffic source offering PPS\n"
 	       "                        frames/s built from the tenant file\n"
 	       "  --stats-json FILE     write every counter as JSON to FILE at exit\n"
+	       "  --npu SPEC            NPU device, e.g. swnpu,mem=256M,profile=hailo8\n"
+	       "                        (overrides the tenant file's npu.device; default swnpu)\n"
+	       "  --npu-copy MODE       how frames reach NPU memory: cpu, dmadev (needs\n"
+	       "                        --vdev dma_skeleton0... and --iova-mode=va) or zerocopy\n"
 	       "  --help                this text\n"
 	       "\n"
 	       "Ports are every ethdev EAL found (e.g. --vdev net_null0), numbered in order.\n"
@@ -77,6 +81,7 @@ static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
 enum {
 	OPT_TENANTS = 256, OPT_FWD_MODE, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD,
 	OPT_BURST, OPT_MBUFS, OPT_VXLAN_PORT, OPT_STATS_PERIOD, OPT_GEN, OPT_STATS_JSON, OPT_HELP,
+	OPT_NPU, OPT_NPU_COPY,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +100,8 @@ static const struct option long_opts[] = {
 	{ "gen", required_argument, NULL, OPT_GEN },
 	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "npu", required_argument, NULL, OPT_NPU },
+	{ "npu-copy", required_argument, NULL, OPT_NPU_COPY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -161,6 +168,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_STATS_JSON:
 			a->stats_json = optarg;
+			break;
+		case OPT_NPU:
+			a->dp.npu_device = optarg;
+			break;
+		case OPT_NPU_COPY:
+			if (sluice_npu_copy_parse(optarg, &a->dp.npu_copy) != 0) {
+				fprintf(stderr, "sluice: --npu-copy: '%s' is not cpu, dmadev or zerocopy\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->dp.npu_copy_set = true;
 			break;
 		case OPT_HELP:
 			return 1;
@@ -299,6 +317,7 @@ static void print_final(struct sluice_app *a)
 	printf("  drops by reason:\n");
 	sluice_show_drops(a, stdout);
 	sluice_show_stages(a, stdout);
+	sluice_dp_npu_show(a->dp, stdout);
 	if (a->gen) {
 		uint64_t sent, refused, returned;
 
@@ -328,6 +347,8 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 		}
 		if (a->gen)
 			sluice_gen_tick(a->gen);
+		/* Retired NPU contexts go once nothing uses them. */
+		sluice_dp_npu_reap(a->dp);
 		if (period && rte_rdtsc() >= next) {
 			uint64_t now = rte_rdtsc();
 

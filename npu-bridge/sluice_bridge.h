@@ -271,8 +271,9 @@ struct sluice_bridge_ctx_stats {
 	uint32_t queued, inflight;
 	/** The device's own counters of this context (window faults...). */
 	struct sluice_npu_stats dev;
-	/** Device context id (tests that craft ops at the device). */
+	/** Device context and model ids (tests that craft ops at the device). */
 	uint16_t dev_ctx;
+	uint16_t model_id;
 };
 
 /**

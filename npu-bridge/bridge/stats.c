@@ -52,6 +52,7 @@ void bridge_ctx_totals(const struct sluice_bridge *b, const struct bctx *c,
 	st->queued = c->sch.q_len + rte_ring_count(c->ready_ring);
 	st->inflight = c->sch.fly_len;
 	st->dev_ctx = c->dev_ctx;
+	st->model_id = c->model_id;
 	memset(&st->dev, 0, sizeof(st->dev));
 	if (b->dev != NULL)
 		sluice_npu_stats_get(b->dev, c->dev_ctx, &st->dev);
@@ -94,6 +95,7 @@ int sluice_bridge_ctx_stats(struct sluice_bridge *b, const char *tenant, const c
 			live = c;
 			st->dev = one.dev;
 			st->dev_ctx = one.dev_ctx;
+			st->model_id = one.model_id;
 		}
 		found = true;
 	}

@@ -1,0 +1,781 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Functional tests of the NPU bridge: one DPDK process, four ring ports,
+ * the software NPU, the committed digits model. Frames come from
+ * npu_vectors.py (scapy, the sklearn digits test split); every result
+ * message Sluice sends must equal the reference executor's (tools/
+ * npu_model.py) byte for byte in class and scores, and every counter must
+ * say exactly what the vectors say. The worker and the scheduler are driven
+ * from this thread, so every step is deterministic; the clock is the test's.
+ * Copy modes "cpu" and "dmadev" (dma_skeleton) run the same vectors.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sluice_test.h"
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "sluice_bridge.h"
+#include "sluice_dp.h"
+#include "sluice_loader.h"
+#include "sluice_npu.h"
+
+#ifndef SLUICE_VECTORS
+#error "SLUICE_VECTORS (directory of the generated vectors) must be defined"
+#endif
+#ifndef SLUICE_SRC_DIR
+#error "SLUICE_SRC_DIR must be defined"
+#endif
+
+#define CASES SLUICE_SRC_DIR "/tests/func/cases/"
+#define NPORTS 4
+#define RING_SZ 4096
+#define MAX_FRAMES 8192
+#define FRAME_MAX 1600
+#define CHUNK 256
+#define WAIT_S 20
+
+static struct rte_ring *rx_ring[NPORTS], *tx_ring[NPORTS];
+static int fds_before;
+static unsigned int nerr;
+
+static _Atomic uint64_t clock_now;
+
+static uint64_t test_clock(void *arg)
+{
+	(void)arg;
+	return atomic_load(&clock_now);
+}
+
+static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void mismatch(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "MISMATCH: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	nerr++;
+}
+
+/* ---- pcaps ------------------------------------------------------------------- */
+
+struct frames {
+	unsigned int n;
+	uint32_t len[MAX_FRAMES];
+	uint8_t data[MAX_FRAMES][FRAME_MAX];
+};
+
+static struct frames *pcap_load(const char *scn, const char *what, unsigned int port)
+{
+	struct frames *f = calloc(1, sizeof(*f));
+	char path[512];
+	uint32_t gh[6], rh[4];
+	FILE *fp;
+
+	assert_non_null(f);
+	snprintf(path, sizeof(path), "%s/npu_%s_%s_p%u.pcap", SLUICE_VECTORS, scn, what, port);
+	fp = fopen(path, "rb");
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fread(gh, 4, 6, fp), 6);
+	assert_int_equal(gh[0], 0xa1b2c3d4);
+	while (fread(rh, 4, 4, fp) == 4) {
+		assert_true(f->n < MAX_FRAMES && rh[2] <= FRAME_MAX);
+		f->len[f->n] = rh[2];
+		assert_int_equal(fread(f->data[f->n], 1, rh[2], fp), rh[2]);
+		f->n++;
+	}
+	fclose(fp);
+	return f;
+}
+
+/* ---- the data plane ----------------------------------------------------------- */
+
+static struct sluice_dp *dp_new(enum sluice_npu_copy copy)
+{
+	struct sluice_dp_opts o = {
+		.sz = sizeof(o),
+		.nb_workers = 1,
+		.nb_rxq = 1,
+		.nb_txq = 1,
+		.nb_mbufs = 16383,
+		.clock = test_clock,
+		.ports_preconfigured = true,
+		.npu_copy_set = true,
+		.npu_copy = copy,
+		.npu_frame_timeout_us = 1000,
+	};
+	struct sluice_dp *dp;
+
+	nerr = 0;
+	fds_before = sluice_test_fd_count();
+	atomic_store(&clock_now, rte_get_tsc_hz() * 1000);
+	dp = sluice_dp_create(&o);
+	if (dp == NULL)
+		fail_msg("sluice_dp_create: %s", strerror(errno));
+	return dp;
+}
+
+static void dp_end(struct sluice_dp *dp)
+{
+	struct rte_mempool *mp = sluice_dp_pool(dp);
+	unsigned int p;
+
+	for (p = 0; p < NPORTS; p++) {
+		assert_int_equal(rte_ring_count(rx_ring[p]), 0);
+		assert_int_equal(rte_ring_count(tx_ring[p]), 0);
+	}
+	sluice_dp_destroy(dp);
+	/* Every mbuf is back: the bridge freed what it held when it went. */
+	assert_int_equal(rte_mempool_avail_count(mp) + 0, mp->size);
+	assert_int_equal(nerr, 0);
+	sluice_test_assert_fds(fds_before);
+}
+
+static int apply(struct sluice_dp *dp, const char *file, struct sluice_err *err)
+{
+	char path[512];
+	struct sluice_diags d;
+	struct sluice_config *cfg = NULL;
+	unsigned int i;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s%s", CASES, file);
+	rc = sluice_config_load_file(path, NULL, &cfg, &d);
+	for (i = 0; rc != 0 && i < d.count; i++)
+		fprintf(stderr, "%s\n", d.items[i].text);
+	assert_int_equal(rc, 0);
+	rc = sluice_dp_apply(dp, cfg, err);
+	sluice_config_free(cfg);
+	return rc;
+}
+
+/* One round of everything: worker RX and housekeeping, a scheduler round. */
+static void drive(struct sluice_dp *dp)
+{
+	sluice_dp_worker_poll(dp, 0);
+	sluice_bridge_service_poll(sluice_dp_bridge(dp));
+}
+
+static unsigned int tx_count(void)
+{
+	unsigned int p, n = 0;
+
+	for (p = 0; p < NPORTS; p++)
+		n += rte_ring_count(tx_ring[p]);
+	return n;
+}
+
+/* Drive until `want` frames were transmitted (bounded in time). */
+static void drive_until(struct sluice_dp *dp, unsigned int want)
+{
+	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
+
+	do {
+		drive(dp);
+		sluice_dp_worker_flush(dp, 0);
+	} while (tx_count() < want && rte_rdtsc() < deadline);
+	if (tx_count() != want)
+		mismatch("%u frames transmitted, expected %u", tx_count(), want);
+}
+
+/* Inject a scenario's frames, CHUNK at a time, driving (or only the worker) between. */
+static unsigned int inject(struct sluice_dp *dp, const char *scn, bool schedule)
+{
+	struct rte_mempool *mp = sluice_dp_pool(dp);
+	unsigned int p, i, total = 0, k;
+
+	for (p = 0; p < NPORTS; p++) {
+		struct frames *f = pcap_load(scn, "in", p);
+
+		for (i = 0; i < f->n; i++) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+
+			assert_non_null(m);
+			memcpy(rte_pktmbuf_append(m, (uint16_t)f->len[i]), f->data[i], f->len[i]);
+			assert_int_equal(rte_ring_enqueue(rx_ring[p], m), 0);
+			if ((i + 1) % CHUNK == 0 || i + 1 == f->n) {
+				for (k = 0; k < 1000 && rte_ring_count(rx_ring[p]) > 0; k++) {
+					sluice_dp_worker_poll(dp, 0);
+					if (schedule)
+						sluice_bridge_service_poll(sluice_dp_bridge(dp));
+				}
+				assert_int_equal(rte_ring_count(rx_ring[p]), 0);
+			}
+		}
+		total += f->n;
+		free(f);
+	}
+	return total;
+}
+
+/* ---- results ------------------------------------------------------------------- */
+
+/* Where the result message starts in a frame (its length says: 64 + 40 bytes). */
+static uint32_t payload_off(uint32_t len)
+{
+	return len - (SLUICE_RESULT_HDR_LEN + 4 * 10);
+}
+
+/* The IP and UDP checksums are right (the test recomputes them). */
+static bool checksums_ok(const uint8_t *d, uint32_t len)
+{
+	uint32_t l3 = (d[12] == 0x81 && d[13] == 0x00) ? 18 : 14;
+	uint8_t buf[FRAME_MAX];
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(buf + l3);
+
+	memcpy(buf, d, len);
+	return rte_raw_cksum(ip, sizeof(*ip)) == 0xffff &&
+	       rte_ipv4_udptcp_cksum_verify(ip, buf + l3 + sizeof(*ip)) == 0;
+}
+
+/* Equal but for the UDP checksum and the result's device_ns and latency_ns. */
+static bool result_eq(const uint8_t *a, uint32_t la, const uint8_t *b, uint32_t lb)
+{
+	uint32_t off = payload_off(la), k;
+
+	if (la != lb || la < SLUICE_RESULT_HDR_LEN + 8)
+		return false;
+	for (k = 0; k < la; k++) {
+		if ((k >= off - 2 && k < off) || (k >= off + 20 && k < off + 32))
+			continue;
+		if (a[k] != b[k])
+			return false;
+	}
+	return true;
+}
+
+static void hexdump(const char *what, const uint8_t *d, uint32_t n)
+{
+	uint32_t i;
+
+	fprintf(stderr, "  %s (%u bytes):", what, n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x", i % 32 ? "" : "\n    ", d[i]);
+	fprintf(stderr, "\n");
+}
+
+struct labels {
+	unsigned int n;
+	uint32_t frame[2048];
+	uint8_t label[2048];
+	unsigned int ref_correct, ref_total;
+};
+
+/* Compare what each port sent with the expected results (any order); count correct digits. */
+static unsigned int compare_results(const char *scn, const struct labels *lb)
+{
+	unsigned int p, i, j, correct = 0;
+
+	for (p = 0; p < NPORTS; p++) {
+		struct frames *exp = pcap_load(scn, "out", p);
+		bool *used = calloc(exp->n + 1, 1);
+		struct rte_mbuf *m;
+		unsigned int got = 0;
+
+		assert_non_null(used);
+		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+			uint8_t d[FRAME_MAX];
+			uint32_t len = m->pkt_len, off;
+			bool found = false;
+
+			assert_true(len <= FRAME_MAX);
+			memcpy(d, rte_pktmbuf_read(m, 0, len, d), len);
+			rte_pktmbuf_free(m);
+			got++;
+			if (!checksums_ok(d, len))
+				mismatch("%s port %u: result %u has a bad IP or UDP checksum", scn, p, got);
+			for (j = 0; j < exp->n && !found; j++)
+				if (!used[j] && result_eq(d, len, exp->data[j], exp->len[j]))
+					found = used[j] = true;
+			if (!found) {
+				mismatch("%s port %u: result %u matches no reference result", scn, p, got);
+				hexdump("sent", d, len);
+				continue;
+			}
+			off = payload_off(len);
+			for (i = 0; lb != NULL && i < lb->n; i++) {
+				uint32_t fr = (uint32_t)d[off + 8] << 24 | (uint32_t)d[off + 9] << 16 |
+					      (uint32_t)d[off + 10] << 8 | d[off + 11];
+				uint16_t cls = (uint16_t)(d[off + 16] << 8 | d[off + 17]);
+
+				if (lb->frame[i] == fr) {
+					correct += cls == lb->label[i];
+					break;
+				}
+			}
+		}
+		if (got != exp->n)
+			mismatch("%s port %u: %u results, expected %u", scn, p, got, exp->n);
+		free(used);
+		free(exp);
+	}
+	return correct;
+}
+
+/* Check the scenario's counters: listed ones exactly, the others zero. */
+static void check_expect(struct sluice_dp *dp, const char *scn, struct labels *lb)
+{
+	static const char *const ctxs[][2] = {
+		{ "cam", "gray" }, { "cam", "tensor" }, { "cam", "small" }, { "cam2", "rgb" },
+	};
+	uint64_t want[RTE_DIM(ctxs)][SLUICE_BRIDGE_CTR_MAX] = { { 0 } };
+	uint64_t want_asm[RTE_DIM(ctxs)][SLUICE_ASM_ERR_MAX] = { { 0 } };
+	uint64_t drops[SLUICE_DROP_MAX], want_drop[SLUICE_DROP_MAX] = { 0 };
+	char path[512], line[256], a[64], b[64], c[64];
+	unsigned long long v, w;
+	unsigned int i, k;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/npu_%s_expect.txt", SLUICE_VECTORS, scn);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	if (lb)
+		memset(lb, 0, sizeof(*lb));
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "ctx %63s %63s %63s %llu", a, b, c, &v) == 4 ||
+		    sscanf(line, "asm %63s %63s %63s %llu", a, b, c, &v) == 4) {
+			bool is_asm = line[0] == 'a';
+
+			for (i = 0; i < RTE_DIM(ctxs); i++)
+				if (strcmp(ctxs[i][0], a) == 0 && strcmp(ctxs[i][1], b) == 0)
+					break;
+			assert_true(i < RTE_DIM(ctxs));
+			for (k = 0; k < (is_asm ? SLUICE_ASM_ERR_MAX : SLUICE_BRIDGE_CTR_MAX); k++)
+				if (strcmp(is_asm ? sluice_asm_err_name(k) : sluice_bridge_ctr_name(k),
+					   c) == 0)
+					break;
+			if (k == (is_asm ? SLUICE_ASM_ERR_MAX : SLUICE_BRIDGE_CTR_MAX))
+				fail_msg("%s: unknown counter %s", path, c);
+			if (is_asm)
+				want_asm[i][k] = v;
+			else
+				want[i][k] = v;
+		} else if (sscanf(line, "drop %63s %llu", a, &v) == 2) {
+			for (k = 0; k < SLUICE_DROP_MAX; k++)
+				if (strcmp(sluice_drop_name(k), a) == 0)
+					break;
+			assert_true(k < SLUICE_DROP_MAX);
+			want_drop[k] = v;
+		} else if (sscanf(line, "label %llu %llu", &v, &w) == 2) {
+			assert_non_null(lb);
+			lb->frame[lb->n] = (uint32_t)v;
+			lb->label[lb->n++] = (uint8_t)w;
+		} else if (sscanf(line, "reference %llu %llu", &v, &w) == 2) {
+			lb->ref_correct = (unsigned int)v;
+			lb->ref_total = (unsigned int)w;
+		} else {
+			fail_msg("%s: bad line %s", path, line);
+		}
+	}
+	fclose(fp);
+	for (i = 0; i < RTE_DIM(ctxs); i++) {
+		struct sluice_bridge_ctx_stats st;
+
+		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), ctxs[i][0], ctxs[i][1],
+							 &st), 0);
+		for (k = 0; k < SLUICE_BRIDGE_CTR_MAX; k++) {
+			/* How the scheduler groups frames into bursts depends on timing. */
+			if (k == SLUICE_BRIDGE_CTR_BATCHES || k == SLUICE_BRIDGE_CTR_DEVICE_BUSY)
+				continue;
+			if (st.ctr[k] != want[i][k])
+				mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
+					 ctxs[i][0], ctxs[i][1], sluice_bridge_ctr_name(k), st.ctr[k],
+					 want[i][k]);
+		}
+		for (k = 1; k < SLUICE_ASM_ERR_MAX; k++)
+			if (st.asm_err[k] != want_asm[i][k])
+				mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
+					 ctxs[i][0], ctxs[i][1], sluice_asm_err_name(k), st.asm_err[k],
+					 want_asm[i][k]);
+		if (st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] && !st.ctr[SLUICE_BRIDGE_CTR_BATCHES])
+			mismatch("%s: %s/%s inferred frames in no batch", scn, ctxs[i][0], ctxs[i][1]);
+		if (st.dev.window_faults != 0)
+			mismatch("%s: %s/%s window faults %" PRIu64, scn, ctxs[i][0], ctxs[i][1],
+				 st.dev.window_faults);
+	}
+	sluice_dp_drop_stats(dp, drops);
+	for (k = 1; k < SLUICE_DROP_MAX; k++)
+		if (drops[k] != want_drop[k])
+			mismatch("%s: drop %s = %" PRIu64 ", expected %" PRIu64, scn, sluice_drop_name(k),
+				 drops[k], want_drop[k]);
+}
+
+/* Free what the ports sent. @return how many frames. */
+static unsigned int drain_tx(void)
+{
+	struct rte_mbuf *m;
+	unsigned int p, n = 0;
+
+	for (p = 0; p < NPORTS; p++)
+		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+			rte_pktmbuf_free(m);
+			n++;
+		}
+	return n;
+}
+
+/* ---- cases ------------------------------------------------------------------------ */
+
+static unsigned int expected_results(const char *scn)
+{
+	unsigned int p, n = 0;
+
+	for (p = 0; p < NPORTS; p++) {
+		struct frames *f = pcap_load(scn, "out", p);
+
+		n += f->n;
+		free(f);
+	}
+	return n;
+}
+
+/* The digits test split, 32x32 gray: every result the reference's; its accuracy exactly. */
+static void digits(enum sluice_npu_copy copy)
+{
+	struct sluice_dp *dp = dp_new(copy);
+	struct sluice_err err;
+	struct labels *lb = calloc(1, sizeof(*lb));
+	unsigned int correct;
+
+	assert_non_null(lb);
+	assert_int_equal(apply(dp, "npu.yaml", &err), 0);
+	assert_int_equal(sluice_bridge_copy_mode(sluice_dp_bridge(dp)), copy);
+	inject(dp, "digits", true);
+	drive_until(dp, expected_results("digits"));
+	check_expect(dp, "digits", lb);
+	correct = compare_results("digits", lb);
+	fprintf(stderr, "digits (%s copy): %u / %u correct, the reference %u\n",
+		sluice_npu_copy_name(copy), correct, lb->n, lb->ref_correct);
+	assert_int_equal(lb->n, lb->ref_total);
+	assert_int_equal(correct, lb->ref_correct);
+	assert_true(correct * 100 >= 95 * lb->n);
+	free(lb);
+	dp_end(dp);
+}
+
+static void test_digits_cpu(void **state)
+{
+	(void)state;
+	digits(SLUICE_NPU_COPY_CPU);
+}
+
+static void test_digits_dmadev(void **state)
+{
+	(void)state;
+	digits(SLUICE_NPU_COPY_DMADEV);
+}
+
+/* RGB frames on a VLAN (kept in the reply), tensor frames, a bare context, bad packets. */
+static void mixed(enum sluice_npu_copy copy)
+{
+	struct sluice_dp *dp = dp_new(copy);
+
+	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
+	inject(dp, "mixed", true);
+	drive_until(dp, expected_results("mixed"));
+	check_expect(dp, "mixed", NULL);
+	compare_results("mixed", NULL);
+	dp_end(dp);
+}
+
+static void test_mixed(void **state)
+{
+	(void)state;
+	mixed(SLUICE_NPU_COPY_CPU);
+	mixed(SLUICE_NPU_COPY_DMADEV);
+}
+
+/* A lost packet: the frame is abandoned when the next begins, or after the frame timeout. */
+static void loss(enum sluice_npu_copy copy)
+{
+	struct sluice_dp *dp = dp_new(copy);
+	struct sluice_bridge_ctx_stats st;
+	unsigned int k;
+
+	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
+	inject(dp, "loss", true);
+	drive_until(dp, expected_results("loss"));
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE], 1);
+	/* The last frame is still open: nothing times out while the clock stands still. */
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT], 0);
+	for (k = 0; k < 10; k++)
+		drive(dp);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT], 0);
+	/* 2 ms later (the timeout is 1 ms) it is abandoned and its buffer returned. */
+	atomic_fetch_add(&clock_now, 2 * rte_get_tsc_hz() / 1000);
+	for (k = 0; k < 2; k++)
+		drive(dp);
+	check_expect(dp, "loss", NULL);
+	compare_results("loss", NULL);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+	assert_int_equal(st.queued + st.inflight, 0);
+	/* Every frame sent is accounted: inferred, incomplete or timed out. */
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
+				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] +
+				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT],
+			 10);
+	dp_end(dp);
+}
+
+static void test_loss(void **state)
+{
+	(void)state;
+	loss(SLUICE_NPU_COPY_CPU);
+	loss(SLUICE_NPU_COPY_DMADEV);
+}
+
+/* A full queue refuses frames whole at ingress; each frame is accounted. */
+static void full(enum sluice_npu_copy copy)
+{
+	struct sluice_dp *dp = dp_new(copy);
+	struct sluice_bridge_ctx_stats st;
+	uint64_t drops[SLUICE_DROP_MAX];
+
+	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
+	/* Nobody schedules: 4 buffers fill, the other 6 frames are refused. */
+	inject(dp, "full", false);
+	sluice_dp_drop_stats(dp, drops);
+	assert_int_equal(drops[SLUICE_DROP_NPU_QUEUE_FULL], 30);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED], 6);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE], 4);
+	/* In DMA mode the last frame may wait for its copies: one poll more. */
+	sluice_dp_worker_poll(dp, 0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	assert_int_equal(st.queued, 4);
+	drive_until(dp, expected_results("full"));
+	check_expect(dp, "full", NULL);
+	compare_results("full", NULL);
+	/* The buffers came back: the next frames are taken. */
+	inject(dp, "full2", true);
+	drive_until(dp, expected_results("full2"));
+	check_expect(dp, "full2", NULL);
+	compare_results("full2", NULL);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
+				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
+				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE],
+			 12);
+	dp_end(dp);
+}
+
+static void test_full(void **state)
+{
+	(void)state;
+	full(SLUICE_NPU_COPY_CPU);
+	full(SLUICE_NPU_COPY_DMADEV);
+}
+
+/* Wait (bounded) for one completion of a crafted op on a device context. */
+static int32_t run_op(struct sluice_npu_dev *dev, uint16_t ctx, struct sluice_npu_op *op)
+{
+	struct sluice_npu_op *done = NULL;
+	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
+
+	assert_int_equal(sluice_npu_enqueue_burst(dev, ctx, &op, 1), 1);
+	while (sluice_npu_dequeue_burst(dev, ctx, &done, 1) == 0 && rte_rdtsc() < deadline)
+		rte_pause();
+	assert_ptr_equal(done, op);
+	return done->status;
+}
+
+/*
+ * One context cannot reach another's memory: an op of the gray context that
+ * reads from, then writes to, the tensor context's window completes with
+ * -EFAULT, the gray context's window_faults counts both, and the tensor
+ * window is unchanged.
+ */
+static void test_isolation(void **state)
+{
+	struct sluice_dp *dp = dp_new(SLUICE_NPU_COPY_CPU);
+	struct sluice_bridge_ctx_stats a, b;
+	struct sluice_npu_dev *dev;
+	struct sluice_npu_mem mem;
+	uint64_t wa, sa, wb, sb;
+	struct sluice_npu_op op;
+	uint8_t *before;
+
+	(void)state;
+	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
+	dev = sluice_bridge_device(sluice_dp_bridge(dp));
+	assert_non_null(dev);
+	assert_int_equal(sluice_npu_mem(dev, &mem), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &a), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "tensor", &b), 0);
+	assert_int_not_equal(a.dev_ctx, b.dev_ctx);
+	assert_int_equal(sluice_npu_ctx_window(dev, a.dev_ctx, &wa, &sa), 0);
+	assert_int_equal(sluice_npu_ctx_window(dev, b.dev_ctx, &wb, &sb), 0);
+	assert_true(wb >= wa + sa || wa >= wb + sb);
+	before = malloc(sb);
+	assert_non_null(before);
+	memset((uint8_t *)mem.va + wb, 0x5a, sb);
+	memcpy(before, (uint8_t *)mem.va + wb, sb);
+
+	memset(&op, 0, sizeof(op));
+	op.model_id = a.model_id;
+	op.in_w = 32;
+	op.in_h = 32;
+	op.in_c = 1;
+	op.in_addr = wb;                 /* the neighbour's frame */
+	op.out_addr = wa + sa - 4096;
+	op.out_len = 4096;
+	op.user_data = 1;
+	assert_int_equal(run_op(dev, a.dev_ctx, &op), -EFAULT);
+	op.in_addr = wa;
+	op.out_addr = wb;                /* the neighbour's memory as output */
+	op.user_data = 2;
+	assert_int_equal(run_op(dev, a.dev_ctx, &op), -EFAULT);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &a), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "tensor", &b), 0);
+	assert_int_equal(a.dev.window_faults, 2);
+	assert_int_equal(b.dev.window_faults, 0);
+	assert_memory_equal((uint8_t *)mem.va + wb, before, sb);
+	/* Inside its own window the same op runs. */
+	op.in_addr = wa;
+	op.out_addr = wa + sa - 4096;
+	op.user_data = 3;
+	assert_int_equal(run_op(dev, a.dev_ctx, &op), 0);
+	free(before);
+	dp_end(dp);
+}
+
+/*
+ * Reload: an unchanged context is kept (its counters and buffers go on), a
+ * changed one is replaced (its counters carried over), a removed one is
+ * destroyed once nothing uses it, and a context without a model drops.
+ */
+static void test_reload(void **state)
+{
+	struct sluice_dp *dp = dp_new(SLUICE_NPU_COPY_CPU);
+	struct sluice_bridge_ctx_stats g0, g1, t0, t1, r;
+	struct sluice_bridge *br;
+	struct sluice_err err;
+	unsigned int k;
+
+	(void)state;
+	br = sluice_dp_bridge(dp);
+	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
+	inject(dp, "mixed", true);
+	drive_until(dp, expected_results("mixed"));
+	compare_results("mixed", NULL);
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "gray", &g0), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "tensor", &t0), 0);
+	assert_int_equal(apply(dp, "npu_reload.yaml", &err), 0);
+	/* rgb is retired: gone once the worker and the scheduler let go. */
+	for (k = 0; k < 100 && sluice_dp_npu_reap(dp) > 0; k++)
+		drive(dp);
+	assert_int_equal(sluice_dp_npu_reap(dp), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam2", "rgb", &r), -ENOENT);
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "gray", &g1), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "tensor", &t1), 0);
+	assert_int_equal(g1.dev_ctx, g0.dev_ctx);                 /* kept */
+	assert_int_not_equal(t1.dev_ctx, t0.dev_ctx);             /* replaced */
+	for (k = 0; k < SLUICE_BRIDGE_CTR_MAX; k++) {
+		assert_int_equal(g1.ctr[k], g0.ctr[k]);
+		assert_int_equal(t1.ctr[k], t0.ctr[k]);
+	}
+	/* The same frames again: gray counts on, tensor's new context too; cam2 is gone. */
+	inject(dp, "mixed", true);
+	drive_until(dp, 45);
+	drain_tx();
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "gray", &g1), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "tensor", &t1), 0);
+	assert_int_equal(g1.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT], 2 * g0.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT]);
+	assert_int_equal(t1.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT], 2 * t0.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT]);
+	/* A configuration naming a model that is not there changes nothing. */
+	assert_int_equal(apply(dp, "npu_bad.yaml", &err), -ENOENT);
+	assert_string_equal(err.field, "file");
+	assert_non_null(strstr(err.msg, "cannot open"));
+	assert_int_equal(sluice_bridge_ctx_stats(br, "cam", "gray", &g0), 0);
+	assert_int_equal(g0.dev_ctx, g1.dev_ctx);
+	dp_end(dp);
+}
+
+/* ---- main ------------------------------------------------------------------------- */
+
+static void ports_create(void)
+{
+	struct rte_mempool *dummy;
+	struct rte_eth_conf conf;
+	unsigned int p;
+	char name[32];
+	int rc;
+
+	dummy = rte_pktmbuf_pool_create("npu_dummy", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					(int)rte_socket_id());
+	if (dummy == NULL)
+		rte_exit(1, "dummy pool\n");
+	for (p = 0; p < NPORTS; p++) {
+		snprintf(name, sizeof(name), "nrx%u", p);
+		rx_ring[p] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
+		snprintf(name, sizeof(name), "ntx%u", p);
+		tx_ring[p] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
+		if (!rx_ring[p] || !tx_ring[p])
+			rte_exit(1, "rings\n");
+		snprintf(name, sizeof(name), "np%u", p);
+		rc = rte_eth_from_rings(name, &rx_ring[p], 1, &tx_ring[p], 1,
+					(unsigned int)rte_socket_id());
+		if (rc != (int)p)
+			rte_exit(1, "rte_eth_from_rings %s: %d\n", name, rc);
+		memset(&conf, 0, sizeof(conf));
+		if (rte_eth_dev_configure((uint16_t)p, 1, 1, &conf) != 0 ||
+		    rte_eth_rx_queue_setup((uint16_t)p, 0, RING_SZ, (unsigned int)rte_socket_id(),
+					   NULL, dummy) != 0 ||
+		    rte_eth_tx_queue_setup((uint16_t)p, 0, RING_SZ, (unsigned int)rte_socket_id(),
+					   NULL) != 0 ||
+		    rte_eth_dev_start((uint16_t)p) != 0)
+			rte_exit(1, "port %u\n", p);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
+			"--no-telemetry", "--lcores", "0@0,1@1", "--iova-mode=va",
+			"--vdev", "dma_skeleton0", "--log-level", "lib.eal:error" };
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_digits_cpu),
+		cmocka_unit_test(test_digits_dmadev),
+		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_loss),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_isolation),
+		cmocka_unit_test(test_reload),
+	};
+	int ret;
+
+	(void)argc;
+	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
+		fprintf(stderr, "cannot initialise EAL\n");
+		return 1;
+	}
+	ports_create();
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_eal_cleanup();
+	return ret;
+}
