@@ -259,7 +259,7 @@ static int swnpu_open(struct sluice_npu_dev *dev, const struct sluice_npu_args *
 		return -ENOMEM;
 	memset(sw, 0, sizeof(*sw));
 	sw->fd = -1;
-	sw->last_ctx = -1;
+	sw->last_ctx = UINT64_MAX;
 	rc = parse_args(sw, args);
 	if (rc < 0)
 		goto out_free;
@@ -518,6 +518,7 @@ static int swnpu_ctx_create(struct sluice_npu_dev *dev, const struct sluice_npu_
 	d->cq = h->cq;
 	d->size = size;
 	d->mask = size - 1;
+	d->gen++;
 	d->win_lo = addr;
 	d->win_hi = addr + win;
 	atomic_store_explicit(&d->nb_grants, 0, memory_order_relaxed);
@@ -590,7 +591,7 @@ static int swnpu_ctx_destroy(struct sluice_npu_dev *dev, uint16_t ctx)
 	swnpu_engine_quiesce(sw);
 	/* The device no longer looks at the context. Hand every op back: those
 	 * with a completion posted get it, all others are cancelled. */
-	for (uint32_t i = h->cq_head; i != d->cq_tail; i++) {
+	for (uint32_t i = h->cq_head, k = 0; i != d->cq_tail && k < h->size; i++, k++) {
 		const struct swnpu_cqe *e = &h->cq[i & h->mask];
 
 		if (e->tag < h->size && h->shadow[e->tag].op != NULL) {

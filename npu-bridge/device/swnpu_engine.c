@@ -121,9 +121,10 @@ static int op_run(struct swnpu *sw, const struct swnpu_dctx *c, const struct swn
 static void op_exec(struct swnpu *sw, int ci, struct swnpu_dctx *c, const struct swnpu_desc *d,
 		    uint64_t arrival)
 {
+	uint64_t key = (uint64_t)c->gen << 16 | (uint64_t)ci, t0 = 0, cost;
 	struct swnpu_pending *p;
-	uint64_t t0 = 0, cost;
 	int32_t status;
+	bool switched;
 
 	if (d->flags & SWNPU_DF_DROP) {
 		swnpu_cnt_add(&c->dropped, 1);
@@ -142,11 +143,10 @@ static void op_exec(struct swnpu *sw, int ci, struct swnpu_dctx *c, const struct
 		p->post_at = sw->prof.enabled && sw->engine_free > arrival ? sw->engine_free : 0;
 		return;
 	}
-	bool switched = sw->last_ctx != ci;
-
+	switched = sw->last_ctx != key;
 	if (switched)
 		swnpu_cnt_add(&c->ctx_switches, 1);
-	sw->last_ctx = ci;
+	sw->last_ctx = key;
 	if (sw->prof.enabled) {
 		cost = sw->prof.fixed_ns + sw->models[d->model_id].compute_ns;
 		if (switched)

@@ -190,6 +190,7 @@ struct swnpu_dctx {
 	struct swnpu_desc *sq;
 	struct swnpu_cqe *cq;
 	uint32_t size, mask;
+	uint32_t gen; /* bumped per create: a new context in a reused slot is another context */
 	uint64_t win_lo, win_hi;
 	struct swnpu_extent grants[SWNPU_GRANTS_MAX];
 	_Atomic uint32_t nb_grants;
@@ -223,7 +224,7 @@ struct swnpu {
 	alignas(64) _Atomic uint64_t epoch;		  /* bumped once per device loop */
 	_Atomic uint64_t active[SLUICE_NPU_CTX_MAX / 64]; /* contexts the device serves */
 	uint64_t engine_free; /* modelled time the engine is free again */
-	int last_ctx;	      /* context the engine ran last, -1: none */
+	uint64_t last_ctx;    /* gen << 16 | slot of the context the engine ran last */
 	uint8_t *gather;      /* device-internal input buffer (zero-copy ops) */
 	struct sluice_npu_seg segs[SLUICE_NPU_SEGS_MAX];
 

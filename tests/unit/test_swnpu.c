@@ -1328,6 +1328,14 @@ static void test_timing(void **state)
 	assert_int_equal(run_one(dev, a, &op[3]), -EFAULT);
 	assert_int_equal(op[3].device_ns, 0);
 	assert_int_equal(stats(dev, a).busy_ns, 2 * T_SWITCH + 6 * cost);
+
+	/* A new context in A's old slot is another context: it pays the switch. */
+	assert_int_equal(sluice_npu_ctx_destroy(dev, a), 0);
+	assert_int_equal(ctx_new(dev, 64 << 10, 8, &wa), a);
+	op[4] = op_make(model, 8, 8, 1, wa, wa + 4096);
+	assert_int_equal(run_one(dev, a, &op[4]), 0);
+	assert_int_equal(op[4].device_ns, T_SWITCH + cost);
+	assert_int_equal(stats(dev, a).ctx_switches, 1);
 	sluice_npu_close(dev);
 
 	/* Profile files: unknown keys and a missing rate are refused. */
