@@ -75,7 +75,7 @@ for r in eth_truncated no_tenant no_flow meter_red tx_full; do
 done
 n=$(grep -cE "^  [a-z0-9_]+ +0  " "$O")
 # once from 'show drops', once from the final statistics
-[ "$n" -eq 54 ] || fail "show drops: $n zero drop lines, expected 2 x 27"
+[ "$n" -eq 60 ] || fail "show drops: $n zero drop lines, expected 2 x 30"
 # set fwd io
 expect_line "set fwd io" "$O" "  forwarding mode: io"
 # reload of a broken file: the errors (on the prompt's stdout), and it keeps running
