@@ -56,13 +56,16 @@
 static struct rte_ring *rx_ring[NPORTS], *tx_ring[NPORTS];
 static int fds_before;
 static unsigned int nerr;
+/* The data plane of the running test, destroyed by the teardown if the test failed. */
+static struct sluice_dp *cur_dp;
 
 static _Atomic uint64_t clock_now;
+static _Atomic bool clock_real;
 
 static uint64_t test_clock(void *arg)
 {
 	(void)arg;
-	return atomic_load(&clock_now);
+	return atomic_load(&clock_real) ? rte_rdtsc() : atomic_load(&clock_now);
 }
 
 static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -113,7 +116,8 @@ static struct frames *pcap_load(const char *scn, const char *what, unsigned int 
 
 /* ---- the data plane ----------------------------------------------------------- */
 
-static struct sluice_dp *dp_new(enum sluice_npu_copy copy)
+static struct sluice_dp *dp_new_opts(enum sluice_npu_copy copy, const char *device,
+				     uint16_t inflight, bool real_clock)
 {
 	struct sluice_dp_opts o = {
 		.sz = sizeof(o),
@@ -125,17 +129,26 @@ static struct sluice_dp *dp_new(enum sluice_npu_copy copy)
 		.ports_preconfigured = true,
 		.npu_copy_set = true,
 		.npu_copy = copy,
-		.npu_frame_timeout_us = 1000,
+		.npu_frame_timeout_us = real_clock ? 0 : 1000,
+		.npu_device = device,
+		.npu_dev_inflight = inflight,
 	};
 	struct sluice_dp *dp;
 
 	nerr = 0;
 	fds_before = sluice_test_fd_count();
 	atomic_store(&clock_now, rte_get_tsc_hz() * 1000);
+	atomic_store(&clock_real, real_clock);
 	dp = sluice_dp_create(&o);
 	if (dp == NULL)
 		fail_msg("sluice_dp_create: %s", strerror(errno));
+	cur_dp = dp;
 	return dp;
+}
+
+static struct sluice_dp *dp_new(enum sluice_npu_copy copy)
+{
+	return dp_new_opts(copy, NULL, 0, false);
 }
 
 static void drive(struct sluice_dp *dp);
@@ -153,8 +166,13 @@ static void dp_end(struct sluice_dp *dp)
 	/* Every mbuf is back once the last DMA completions are seen. */
 	while (rte_mempool_avail_count(mp) != mp->size && rte_rdtsc() < deadline)
 		drive(dp);
+	if (rte_mempool_avail_count(mp) != mp->size)
+		for (p = 0; p < NPORTS; p++)
+			fprintf(stderr, "port %u: rx %u tx %u\n", p, rte_ring_count(rx_ring[p]),
+				rte_ring_count(tx_ring[p]));
 	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
 	sluice_dp_destroy(dp);
+	cur_dp = NULL;
 	assert_int_equal(nerr, 0);
 	sluice_test_assert_fds(fds_before);
 }
@@ -177,11 +195,12 @@ static int apply(struct sluice_dp *dp, const char *file, struct sluice_err *err)
 	return rc;
 }
 
-/* One round of everything: worker RX and housekeeping, a scheduler round. */
+/* One round of everything: worker RX and housekeeping, a scheduler round, the results out. */
 static void drive(struct sluice_dp *dp)
 {
 	sluice_dp_worker_poll(dp, 0);
 	sluice_bridge_service_poll(sluice_dp_bridge(dp));
+	sluice_dp_worker_poll(dp, 0);
 }
 
 static unsigned int tx_count(void)
@@ -204,6 +223,20 @@ static void drive_until(struct sluice_dp *dp, unsigned int want)
 	} while (tx_count() < want && rte_rdtsc() < deadline);
 	if (tx_count() != want)
 		mismatch("%u frames transmitted, expected %u", tx_count(), want);
+}
+
+/* Free what the ports sent. @return how many frames. */
+static unsigned int drain_tx(void)
+{
+	struct rte_mbuf *m;
+	unsigned int p, n = 0;
+
+	for (p = 0; p < NPORTS; p++)
+		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+			rte_pktmbuf_free(m);
+			n++;
+		}
+	return n;
 }
 
 static const char *const all_ctxs[][2] = {
@@ -235,6 +268,33 @@ static void quiesce(struct sluice_dp *dp)
 				st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] +
 					st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS] +
 					st.ctr[SLUICE_BRIDGE_CTR_FRAMES_CANCELLED];
+		}
+	} while (busy && rte_rdtsc() < deadline);
+	assert_false(busy);
+}
+
+/* As quiesce(), for the sharing tests' tenants. */
+static void quiesce_share(struct sluice_dp *dp)
+{
+	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
+	bool busy;
+
+	do {
+		const char *t[2] = { "a", "b" };
+		unsigned int i;
+
+		drive(dp);
+		sluice_dp_worker_flush(dp, 0);
+		drain_tx();
+		busy = false;
+		for (i = 0; i < 2; i++) {
+			struct sluice_bridge_ctx_stats st;
+
+			if (sluice_bridge_ctx_stats(sluice_dp_bridge(dp), t[i], "t", &st) != 0)
+				continue;
+			busy |= st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE] !=
+				st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] +
+					st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS];
 		}
 	} while (busy && rte_rdtsc() < deadline);
 	assert_false(busy);
@@ -471,20 +531,6 @@ static void check_expect(struct sluice_dp *dp, const char *scn, struct labels *l
 		if (drops[k] != want_drop[k])
 			mismatch("%s: drop %s = %" PRIu64 ", expected %" PRIu64, scn, sluice_drop_name(k),
 				 drops[k], want_drop[k]);
-}
-
-/* Free what the ports sent. @return how many frames. */
-static unsigned int drain_tx(void)
-{
-	struct rte_mbuf *m;
-	unsigned int p, n = 0;
-
-	for (p = 0; p < NPORTS; p++)
-		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
-			rte_pktmbuf_free(m);
-			n++;
-		}
-	return n;
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
@@ -772,7 +818,358 @@ static void test_reload(void **state)
 	dp_end(dp);
 }
 
+
+/* ---- sharing the device ------------------------------------------------------------ */
+
+#define SHARE_W 32
+#define SHARE_H 32
+#define SHARE_FRAME (SHARE_W * SHARE_H)
+
+/* One tensor chunk of a 32x32 gray frame as an Ethernet/IPv4/UDP packet to port 6000. */
+static struct rte_mbuf *tensor_pkt(struct rte_mempool *mp, uint8_t src, uint32_t fid,
+				   uint16_t idx, uint16_t count)
+{
+	static const uint8_t mac_s[6] = { 2, 0, 0, 0, 0, 0x0a }, mac_d[6] = { 2, 0, 0, 0, 0, 0x0b };
+	uint16_t chunk = SHARE_FRAME / count, plen = 28 + chunk, k;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	uint8_t *p;
+
+	if (m == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(42 + plen));
+	memset(p, 0, 42 + plen);
+	memcpy(p, mac_d, 6);
+	memcpy(p + 6, mac_s, 6);
+	p[12] = 0x08;
+	p[14] = 0x45;
+	p[16] = (uint8_t)((20 + 8 + plen) >> 8);
+	p[17] = (uint8_t)(20 + 8 + plen);
+	p[22] = 64;
+	p[23] = 17;
+	p[26] = 10, p[29] = src;            /* 10.0.0.src -> 10.0.0.100 */
+	p[30] = 10, p[33] = 100;
+	p[34] = 0x9c, p[35] = 0x40;          /* sport 40000 */
+	p[36] = 0x17, p[37] = 0x70;          /* dport 6000 */
+	p[38] = (uint8_t)((8 + plen) >> 8);
+	p[39] = (uint8_t)(8 + plen);
+	p += 42;
+	memcpy(p, "SLTN", 4);
+	p[4] = 1;
+	p[5] = idx + 1 == count ? 1 : 0;
+	p[6] = 1;
+	p[7] = 1;
+	p[9] = SHARE_W;
+	p[11] = SHARE_H;
+	p[12] = (uint8_t)(fid >> 24), p[13] = (uint8_t)(fid >> 16);
+	p[14] = (uint8_t)(fid >> 8), p[15] = (uint8_t)fid;
+	p[17] = (uint8_t)idx;
+	p[19] = (uint8_t)count;
+	p[20 + 2] = (uint8_t)((idx * chunk) >> 8), p[20 + 3] = (uint8_t)(idx * chunk);
+	p[24] = (uint8_t)(chunk >> 8), p[25] = (uint8_t)chunk;
+	for (k = 0; k < chunk; k++)
+		p[28 + k] = (uint8_t)(fid * 7 + idx * chunk + k);
+	return m;
+}
+
+/* A sender that keeps `port`'s RX ring stocked with whole frames (flooding). */
+struct flooder {
+	unsigned int port;
+	uint32_t next_fid;
+	uint64_t frames;
+	/* The context's counters when it started: frames, results (accounting is per run). */
+	uint64_t base_frames, base_results;
+};
+
+static void flood(struct sluice_dp *dp, struct flooder *f, unsigned int keep)
+{
+	while (rte_ring_count(rx_ring[f->port]) < keep) {
+		struct rte_mbuf *m = tensor_pkt(sluice_dp_pool(dp), (uint8_t)(1 + f->port),
+						f->next_fid++, 0, 1);
+
+		assert_non_null(m);
+		assert_int_equal(rte_ring_enqueue(rx_ring[f->port], m), 0);
+		f->frames++;
+	}
+}
+
+static unsigned int drain_port(unsigned int port)
+{
+	struct rte_mbuf *m[64];
+	unsigned int n, total = 0;
+
+	while ((n = rte_ring_dequeue_burst(tx_ring[port], (void **)m, 64, NULL)) > 0) {
+		rte_pktmbuf_free_bulk(m, n);
+		total += n;
+	}
+	return total;
+}
+
+static uint64_t inferred(struct sluice_dp *dp, const char *tenant)
+{
+	struct sluice_bridge_ctx_stats st;
+
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), tenant, "t", &st), 0);
+	return st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED];
+}
+
+static void share_end(struct sluice_dp *dp, struct flooder *f, unsigned int nf)
+{
+	unsigned int i, k;
+
+	/* Stop sending; once everything has come back, every frame is accounted. */
+	for (k = 0; k < 100000; k++) {
+		bool rx = false;
+
+		for (i = 0; i < nf; i++)
+			rx |= rte_ring_count(rx_ring[f[i].port]) > 0;
+		if (!rx)
+			break;
+		drive(dp);
+	}
+	quiesce_share(dp);
+	for (i = 0; i < nf; i++) {
+		struct sluice_bridge_ctx_stats st;
+
+		drain_port(f[i].port);
+		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp),
+							 f[i].port ? "b" : "a", "t", &st), 0);
+		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
+					 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
+					 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] +
+					 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT] - f[i].base_frames,
+				 f[i].frames);
+		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] - f[i].base_results,
+				 st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] - f[i].base_results);
+	}
+}
+
+/*
+ * Two tenants, weights 3 and 1, both sending more than the device infers
+ * (5,000 frames/s): over a second of saturation the device serves them 3:1.
+ */
+static void test_share_weights(void **state)
+{
+	char spec[512];
+	struct sluice_dp *dp;
+	struct flooder f[2] = { { .port = 0 }, { .port = 1 } };
+	uint64_t a0, b0, a1, b1, end;
+	double ratio;
+	unsigned int i;
+
+	(void)state;
+	snprintf(spec, sizeof(spec), "swnpu,mem=32M,profile=%s/tests/func/cases/npu_5k.profile",
+		 SLUICE_SRC_DIR);
+	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, spec, 0, true);
+	assert_int_equal(apply(dp, "npu_share.yaml", NULL), 0);
+	/* Warm up until both queues are full, then measure. */
+	end = rte_rdtsc() + rte_get_tsc_hz() / 5;
+	while (rte_rdtsc() < end) {
+		for (i = 0; i < 2; i++)
+			flood(dp, &f[i], 64);
+		drive(dp);
+		drain_port(0), drain_port(1);
+	}
+	a0 = inferred(dp, "a");
+	b0 = inferred(dp, "b");
+	end = rte_rdtsc() + rte_get_tsc_hz();
+	while (rte_rdtsc() < end) {
+		for (i = 0; i < 2; i++)
+			flood(dp, &f[i], 64);
+		drive(dp);
+		drain_port(0), drain_port(1);
+	}
+	a1 = inferred(dp, "a") - a0;
+	b1 = inferred(dp, "b") - b0;
+	ratio = (double)a1 / (double)(b1 ? b1 : 1);
+	fprintf(stderr, "weights 3:1 under saturation: a %" PRIu64 ", b %" PRIu64
+		" frames inferred in 1 s, ratio %.3f; sent a %" PRIu64 " b %" PRIu64 "\n",
+		a1, b1, ratio, f[0].frames, f[1].frames);
+	assert_true(a1 + b1 > 1000);            /* the device was busy */
+	assert_true(ratio >= 3 * 0.95 && ratio <= 3 * 1.05);
+	share_end(dp, f, 2);
+	dp_end(dp);
+}
+
+/* Frame latencies (ns) of the results on `port`, appended to lat[]. */
+static void collect_latency(unsigned int port, uint64_t *lat, unsigned int *n, unsigned int max)
+{
+	struct rte_mbuf *m;
+
+	while (rte_ring_dequeue(tx_ring[port], (void **)&m) == 0) {
+		uint8_t buf[64];
+		const uint8_t *r = rte_pktmbuf_read(m, 42, 64, buf);
+		uint64_t v = 0;
+		unsigned int k;
+
+		assert_non_null(r);
+		assert_int_equal(r[5], SLUICE_RESULT_OK);
+		for (k = 0; k < 8; k++)
+			v = v << 8 | r[24 + k];
+		if (*n < max)
+			lat[(*n)++] = v;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define PACED_FRAMES 200
+#define PACED_ROUNDS 5
+
+/*
+ * A well-behaved tenant sends a frame every 5 ms, its 4 chunks 1 ms apart
+ * (a camera spreads a frame over its frame time); its frames' latencies
+ * (first packet to result, from the result messages), alone, then beside a
+ * tenant that floods the device. Equal weights and priorities, one op on
+ * the device at a time: a frame waits at most for the op in progress.
+ */
+static uint64_t frames_accounted(struct sluice_dp *dp, const char *tenant)
+{
+	struct sluice_bridge_ctx_stats st;
+
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), tenant, "t", &st), 0);
+	return st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] + st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
+	       st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] + st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT];
+}
+
+static uint64_t frames_accounted(struct sluice_dp *dp, const char *tenant);
+
+static void paced_run(struct sluice_dp *dp, bool with_flood, uint64_t *lat, unsigned int *nlat)
+{
+	/* The flood's frame ids go on across runs: its stream would see old ids as late. */
+	static uint32_t flood_fid;
+	struct flooder fl = { .port = 1, .next_fid = flood_fid,
+			      .base_frames = frames_accounted(dp, "b"),
+			      .base_results = inferred(dp, "b") };
+	uint64_t hz = rte_get_tsc_hz(), t0, next, base = frames_accounted(dp, "a");
+	unsigned int n = 0, frame = 0, chunk = 0;
+	static uint32_t fid = 1;
+
+	t0 = rte_rdtsc() + hz / 100;
+	next = t0;
+	/* Until every frame sent is accounted (the machine may stall a frame out). */
+	while (frame < PACED_FRAMES || frames_accounted(dp, "a") - base < PACED_FRAMES) {
+		uint64_t now = rte_rdtsc();
+
+		if (frame < PACED_FRAMES && now >= next) {
+			struct rte_mbuf *m = tensor_pkt(sluice_dp_pool(dp), 1, fid, (uint16_t)chunk, 4);
+
+			assert_non_null(m);
+			assert_int_equal(rte_ring_enqueue(rx_ring[0], m), 0);
+			if (++chunk == 4) {
+				chunk = 0;
+				fid++;
+				frame++;
+				next = t0 + (uint64_t)frame * hz / 200;
+			} else {
+				next += hz / 1000;
+			}
+		}
+		if (with_flood)
+			flood(dp, &fl, 32);
+		drive(dp);
+		sluice_dp_worker_flush(dp, 0);
+		collect_latency(0, lat + *nlat, &n, PACED_FRAMES);
+		drain_port(1);
+		if (now > t0 + 60 * hz)
+			fail_msg("paced tenant: %u frames sent, %u results", frame, n);
+	}
+	sluice_dp_worker_flush(dp, 0);
+	collect_latency(0, lat + *nlat, &n, PACED_FRAMES);
+	*nlat += n;
+	if (with_flood) {
+		struct flooder fls[1] = { fl };
+
+		flood_fid = fl.next_fid;
+		share_end(dp, fls, 1);
+	}
+}
+
+static uint64_t pct(uint64_t *lat, unsigned int n, unsigned int p)
+{
+	qsort(lat, n, sizeof(lat[0]), cmp_u64);
+	return lat[(n * p + 99) / 100 - 1];
+}
+
+/*
+ * Rounds alternate alone / beside the flood, so the machine's noise falls on
+ * both alike; each side's p99 is the median of its rounds' p99s (one round
+ * hit by a stall of the shared machine does not decide).
+ */
+static void test_share_latency(void **state)
+{
+	static uint64_t lat[PACED_FRAMES];
+	uint64_t a99[PACED_ROUNDS], f99[PACED_ROUNDS], a50[PACED_ROUNDS], f50[PACED_ROUNDS];
+	struct sluice_config *cfg = NULL;
+	uint64_t fb, am, fm;
+	struct sluice_diags d;
+	struct sluice_dp *dp;
+	unsigned int r, n;
+	char spec[512];
+
+	(void)state;
+	snprintf(spec, sizeof(spec), "swnpu,mem=32M,profile=%s/tests/func/cases/npu_20k.profile",
+		 SLUICE_SRC_DIR);
+	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, spec, 1, true);
+	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	/* Equal shares; room for a stalled machine's backlog. */
+	cfg->tenants[0].npu_contexts[0].weight = 1;
+	cfg->tenants[0].npu_contexts[0].queue_depth = 64;
+	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
+	sluice_config_free(cfg);
+	fb = inferred(dp, "b");
+	for (r = 0; r < PACED_ROUNDS; r++) {
+		n = 0;
+		paced_run(dp, false, lat, &n);
+		assert_true(n * 2 >= PACED_FRAMES); /* a stalled machine may cost a few */
+		a50[r] = pct(lat, n, 50);
+		a99[r] = pct(lat, n, 99);
+		n = 0;
+		paced_run(dp, true, lat, &n);
+		assert_true(n * 2 >= PACED_FRAMES);
+		f50[r] = pct(lat, n, 50);
+		f99[r] = pct(lat, n, 99);
+		fprintf(stderr, "round %u: alone p50 %" PRIu64 " p99 %" PRIu64 " us; flood p50 %" PRIu64
+			" p99 %" PRIu64 " us\n", r, a50[r] / 1000, a99[r] / 1000, f50[r] / 1000,
+			f99[r] / 1000);
+	}
+	qsort(a99, PACED_ROUNDS, sizeof(a99[0]), cmp_u64);
+	qsort(f99, PACED_ROUNDS, sizeof(f99[0]), cmp_u64);
+	am = a99[PACED_ROUNDS / 2];
+	fm = f99[PACED_ROUNDS / 2];
+	fprintf(stderr, "well-behaved tenant p99 latency (median of %u rounds): alone %" PRIu64
+		" us, beside a flood %" PRIu64 " us (%+.1f%%); the flood got %" PRIu64
+		" frames inferred\n", PACED_ROUNDS, am / 1000, fm / 1000,
+		100.0 * ((double)fm / (double)am - 1), inferred(dp, "b") - fb);
+	assert_true(inferred(dp, "b") - fb > PACED_FRAMES);   /* the flood did run */
+	assert_true(fm * 100 < am * 120);
+	dp_end(dp);
+}
+
 /* ---- main ------------------------------------------------------------------------- */
+
+/* After a failed test: free its data plane and empty the rings, so the next test starts clean. */
+static int teardown(void **state)
+{
+	struct rte_mbuf *m;
+	unsigned int p;
+
+	(void)state;
+	if (cur_dp != NULL) {
+		for (p = 0; p < NPORTS; p++)
+			while (rte_ring_dequeue(rx_ring[p], (void **)&m) == 0 ||
+			       rte_ring_dequeue(tx_ring[p], (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+		sluice_dp_destroy(cur_dp);
+		cur_dp = NULL;
+	}
+	return 0;
+}
 
 static void ports_create(void)
 {
@@ -815,13 +1212,15 @@ int main(int argc, char **argv)
 			"--no-telemetry", "--lcores", "0@0,1@1", "--iova-mode=va",
 			"--vdev", "dma_skeleton0", "--log-level", "lib.eal:error" };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_digits_cpu),
-		cmocka_unit_test(test_digits_dmadev),
-		cmocka_unit_test(test_mixed),
-		cmocka_unit_test(test_loss),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_isolation),
-		cmocka_unit_test(test_reload),
+		cmocka_unit_test_teardown(test_digits_cpu, teardown),
+		cmocka_unit_test_teardown(test_digits_dmadev, teardown),
+		cmocka_unit_test_teardown(test_mixed, teardown),
+		cmocka_unit_test_teardown(test_loss, teardown),
+		cmocka_unit_test_teardown(test_full, teardown),
+		cmocka_unit_test_teardown(test_isolation, teardown),
+		cmocka_unit_test_teardown(test_reload, teardown),
+		cmocka_unit_test_teardown(test_share_weights, teardown),
+		cmocka_unit_test_teardown(test_share_latency, teardown),
 	};
 	int ret;
 
@@ -831,6 +1230,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ports_create();
+	/* SLUICE_TEST_FILTER=test_share* runs a subset (cmocka's pattern). */
+	if (getenv("SLUICE_TEST_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("SLUICE_TEST_FILTER"));
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
 	return ret;
