@@ -326,9 +326,11 @@ static void refill(struct sluice_bridge *b, struct bctx *c, uint64_t now)
 	if (c->conf.quota_fps == 0)
 		return;
 	if (now > q->last_refill) {
-		uint64_t add = (now - q->last_refill) * c->conf.quota_fps;
+		uint64_t dt = now - q->last_refill, room = q->tokens_max - q->tokens;
 
-		q->tokens = add >= q->tokens_max - q->tokens ? q->tokens_max : q->tokens + add;
+		/* dt * quota_fps overflows after hours idle: compare before multiplying. */
+		q->tokens = dt >= room / c->conf.quota_fps + 1 ? q->tokens_max :
+			    RTE_MIN(q->tokens_max, q->tokens + dt * c->conf.quota_fps);
 	}
 	q->last_refill = now;
 }

@@ -1151,6 +1151,199 @@ static void test_share_latency(void **state)
 	dp_end(dp);
 }
 
+
+/* ---- scheduling order, batching, quotas ------------------------------------------- */
+
+/* Ports (0: tenant a, 1: tenant b) of the next `n` results, in the order they were sent. */
+static void result_order(struct sluice_dp *dp, char *order, unsigned int n)
+{
+	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
+	unsigned int got = 0, p;
+
+	while (got < n && rte_rdtsc() < deadline) {
+		drive(dp);
+		sluice_dp_worker_flush(dp, 0);
+		/* One op on the device at a time: at most one new result per round. */
+		for (p = 0; p < 2; p++) {
+			struct rte_mbuf *m;
+
+			while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+				assert_true(got < n);
+				order[got++] = (char)('a' + p);
+				rte_pktmbuf_free(m);
+			}
+		}
+	}
+	order[got] = '\0';
+}
+
+static void queue_frames(struct sluice_dp *dp, unsigned int port, unsigned int n, uint32_t *fid)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = tensor_pkt(sluice_dp_pool(dp), (uint8_t)(1 + port), (*fid)++, 0, 1);
+
+		assert_non_null(m);
+		assert_int_equal(rte_ring_enqueue(rx_ring[port], m), 0);
+	}
+	for (k = 0; k < 100 && rte_ring_count(rx_ring[port]); k++)
+		sluice_dp_worker_poll(dp, 0);
+	assert_int_equal(rte_ring_count(rx_ring[port]), 0);
+}
+
+/*
+ * With one op on the device at a time, the order of results is the
+ * scheduler's order: a higher priority drains first; equal priorities with
+ * weights 3 and 1 alternate exactly three of a's to one of b's.
+ */
+static void test_sched_order(void **state)
+{
+	struct sluice_config *cfg = NULL;
+	struct sluice_diags d;
+	struct sluice_dp *dp;
+	uint32_t fa = 1, fb = 1;
+	char order[64];
+
+	(void)state;
+	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, NULL, 1, false);
+	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg->tenants[0].npu_contexts[0].priority = 1;
+	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
+	/* b's frames queue first; a's, of higher priority, still go first. */
+	queue_frames(dp, 1, 8, &fb);
+	queue_frames(dp, 0, 8, &fa);
+	result_order(dp, order, 16);
+	assert_string_equal(order, "aaaaaaaabbbbbbbb");
+
+	/* Equal priorities, weights 3:1: deficit round robin, quantum = weight. */
+	cfg->tenants[0].npu_contexts[0].priority = 0;
+	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
+	sluice_config_free(cfg);
+	for (unsigned int k = 0; k < 10 && sluice_dp_npu_reap(dp) > 0; k++)
+		drive(dp);
+	queue_frames(dp, 0, 12, &fa);
+	queue_frames(dp, 1, 12, &fb);
+	result_order(dp, order, 24);
+	/* a's replacement context sits after b's in the table: b's turn comes first. */
+	assert_string_equal(order, "baaabaaabaaabaaabbbbbbbb");
+	drain_tx();
+	dp_end(dp);
+}
+
+/*
+ * Batching: threshold 4 frames or 1 ms. Three frames wait while the clock
+ * stands still; the fourth sends all four in one burst; a lone fifth goes
+ * once the clock has moved past its timeout.
+ */
+static void test_batch(void **state)
+{
+	struct sluice_config *cfg = NULL;
+	struct sluice_bridge_ctx_stats st;
+	struct sluice_diags d;
+	struct sluice_dp *dp;
+	uint32_t fa = 1;
+	unsigned int k;
+
+	(void)state;
+	dp = dp_new(SLUICE_NPU_COPY_CPU);
+	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg->tenants[0].npu_contexts[0].batch_threshold = 4;
+	cfg->tenants[0].npu_contexts[0].batch_timeout_us = 1000;
+	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
+	sluice_config_free(cfg);
+	queue_frames(dp, 0, 3, &fa);
+	for (k = 0; k < 50; k++)
+		drive(dp);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_BATCHES], 0);
+	assert_int_equal(st.queued, 3);
+	queue_frames(dp, 0, 1, &fa);
+	drive_until(dp, 4);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_BATCHES], 1);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 4);
+	drain_tx();
+	queue_frames(dp, 0, 1, &fa);
+	for (k = 0; k < 50; k++)
+		drive(dp);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.queued, 1);
+	atomic_fetch_add(&clock_now, rte_get_tsc_hz() / 1000 - 1);
+	for (k = 0; k < 50; k++)
+		drive(dp);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.queued, 1);                 /* 1 ms less a tick: still waits */
+	atomic_fetch_add(&clock_now, 1);
+	drive_until(dp, 1);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_BATCHES], 2);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 5);
+	drain_tx();
+	dp_end(dp);
+}
+
+/*
+ * A quota of 50 frames/s on a flooding tenant, on the test clock: over 2000
+ * steps of 1 ms it gets its full bucket's one frame at the first step, then
+ * one per 20 ms of the 1999 ms after: 100 frames inferred.
+ */
+static void test_quota(void **state)
+{
+	struct sluice_config *cfg = NULL;
+	struct sluice_bridge_ctx_stats st;
+	struct flooder f = { .port = 0 };
+	struct sluice_diags d;
+	struct sluice_dp *dp;
+	uint64_t hz = rte_get_tsc_hz();
+	unsigned int step;
+
+	(void)state;
+	dp = dp_new(SLUICE_NPU_COPY_CPU);
+	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg->tenants[0].npu_contexts[0].quota_fps = 50;
+	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
+	sluice_config_free(cfg);
+	/*
+	 * 2 s in steps of 1 ms; at each, the tenant has more frames than it may
+	 * send, and the (real-time) device finishes what it was given before the
+	 * clock moves on, so only the quota limits.
+	 */
+	for (step = 0; step < 2000; step++) {
+		uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
+
+		flood(dp, &f, 4);
+		do {
+			drive(dp);
+			assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+		} while (st.inflight > 0 && rte_rdtsc() < deadline);
+		drain_port(0);
+		atomic_fetch_add(&clock_now, hz / 1000);
+	}
+	for (step = 0; step < 50; step++)
+		drive(dp);
+	sluice_dp_worker_flush(dp, 0);
+	drain_port(0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	fprintf(stderr, "quota 50 fps over 2 s: %" PRIu64 " frames inferred of %" PRIu64 " sent\n",
+		st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], f.frames);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 100);
+	/* Stop sending: what waits goes at the quota's pace; every frame is accounted. */
+	while (st.queued > 0) {
+		atomic_fetch_add(&clock_now, hz / 50);
+		drive(dp);
+		sluice_dp_worker_flush(dp, 0);
+		drain_port(0);
+		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	}
+	quiesce_share(dp);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
+				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED],
+			 f.frames);
+	dp_end(dp);
+}
+
 /* ---- main ------------------------------------------------------------------------- */
 
 /* After a failed test: free its data plane and empty the rings, so the next test starts clean. */
@@ -1219,6 +1412,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_full, teardown),
 		cmocka_unit_test_teardown(test_isolation, teardown),
 		cmocka_unit_test_teardown(test_reload, teardown),
+		cmocka_unit_test_teardown(test_sched_order, teardown),
+		cmocka_unit_test_teardown(test_batch, teardown),
+		cmocka_unit_test_teardown(test_quota, teardown),
 		cmocka_unit_test_teardown(test_share_weights, teardown),
 		cmocka_unit_test_teardown(test_share_latency, teardown),
 	};
