@@ -1344,6 +1344,87 @@ static void test_quota(void **state)
 	dp_end(dp);
 }
 
+
+/* Statuses of the results on port 0, in order, as digits ("0" ok, "1" device error...). */
+static void result_statuses(char *out, unsigned int max)
+{
+	struct rte_mbuf *m;
+	unsigned int n = 0;
+
+	while (rte_ring_dequeue(tx_ring[0], (void **)&m) == 0) {
+		uint8_t buf[64];
+		const uint8_t *r = rte_pktmbuf_read(m, 42, 64, buf);
+
+		assert_non_null(r);
+		assert_true(n + 1 < max);
+		out[n++] = (char)('0' + r[5]);
+		/* A failed frame has no class and no scores. */
+		if (r[5] != SLUICE_RESULT_OK)
+			assert_int_equal(r[16] << 8 | r[17], 0xffff);
+		rte_pktmbuf_free(m);
+	}
+	out[n] = '\0';
+}
+
+/*
+ * Device faults: ops failed by the device come back as results with status
+ * "device error"; an op the device swallows is given up after the op
+ * timeout (status "timeout") and its buffer stays out of use until the
+ * device returns the op (here: never; the context's destruction does).
+ */
+static void test_device_faults(void **state)
+{
+	struct sluice_npu_fault fault = { .kind = SLUICE_NPU_FAULT_ERROR, .count = 2 };
+	struct sluice_bridge_ctx_stats st;
+	struct sluice_dp *dp;
+	uint32_t fa = 1;
+	char stat[64];
+	unsigned int k;
+
+	(void)state;
+	dp = dp_new(SLUICE_NPU_COPY_CPU);
+	assert_int_equal(apply(dp, "npu_share.yaml", NULL), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(sluice_npu_fault_inject(sluice_bridge_device(sluice_dp_bridge(dp)),
+						 st.dev_ctx, &fault), 0);
+	queue_frames(dp, 0, 3, &fa);
+	drive_until(dp, 3);
+	result_statuses(stat, sizeof(stat));
+	assert_string_equal(stat, "110");
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS], 2);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 1);
+	assert_int_equal(st.dev.errors, 2);
+
+	fault.kind = SLUICE_NPU_FAULT_TIMEOUT;
+	fault.count = 1;
+	assert_int_equal(sluice_npu_fault_inject(sluice_bridge_device(sluice_dp_bridge(dp)),
+						 st.dev_ctx, &fault), 0);
+	queue_frames(dp, 0, 1, &fa);
+	for (k = 0; k < 100; k++)
+		drive(dp);
+	assert_int_equal(tx_count(), 0);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.inflight, 1);
+	/* The op timeout (1 s) passes on the test clock. */
+	atomic_fetch_add(&clock_now, rte_get_tsc_hz() + 1);
+	drive_until(dp, 1);
+	result_statuses(stat, sizeof(stat));
+	assert_string_equal(stat, "2");
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_OP_TIMEOUTS], 1);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS], 3);
+	assert_int_equal(st.inflight, 0);
+	/* 15 buffers left of 16: the 16th frame is refused. */
+	queue_frames(dp, 0, 16, &fa);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED], 1);
+	drive_until(dp, 15);
+	result_statuses(stat, sizeof(stat));
+	assert_string_equal(stat, "000000000000000");
+	dp_end(dp);
+}
+
 /* ---- main ------------------------------------------------------------------------- */
 
 /* After a failed test: free its data plane and empty the rings, so the next test starts clean. */
@@ -1415,6 +1496,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_sched_order, teardown),
 		cmocka_unit_test_teardown(test_batch, teardown),
 		cmocka_unit_test_teardown(test_quota, teardown),
+		cmocka_unit_test_teardown(test_device_faults, teardown),
 		cmocka_unit_test_teardown(test_share_weights, teardown),
 		cmocka_unit_test_teardown(test_share_latency, teardown),
 	};
