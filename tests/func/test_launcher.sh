@@ -88,6 +88,34 @@ grep -q "^  port 0: net_null0, driver net_null, MAC " "$O" || fail "show port in
 # quit: the final statistics
 grep -q "final statistics" "$O" || fail "quit: no final statistics"
 
+# ---- the NPU: options, a device that does not exist, show npu ---------------
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- --npu-copy fast >"$TMP/npu1.out" 2>"$TMP/npu1.err"
+expect_status "--npu-copy fast" 2 $?
+expect_line "--npu-copy" "$TMP/npu1.err" "sluice: --npu-copy: 'fast' is not cpu, dmadev or zerocopy"
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- --npu nosuch --tenants "$CASES/gst.yaml" >"$TMP/npu2.out" 2>"$TMP/npu2.err"
+expect_status "--npu nosuch" 1 $?
+expect_line "--npu nosuch" "$TMP/npu2.err" \
+	"$CASES/gst.yaml: device: cannot open npu device 'nosuch': No such device; not applied, the running configuration is unchanged"
+# dmadev without a DMA device: refused, with what to add.
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL --iova-mode=va -- --npu-copy dmadev --tenants "$CASES/gst.yaml" \
+	>"$TMP/npu3.out" 2>"$TMP/npu3.err"
+expect_status "--npu-copy dmadev" 1 $?
+grep -qF "copy: dmadev copy needs a DMA device per worker: 1 workers, 0 DMA devices (add --vdev dma_skeleton0,...)" \
+	"$TMP/npu3.err" || fail "--npu-copy dmadev without a DMA device: no clear error"
+printf '%s\n' "show npu" "quit" >"$TMP/cmds"
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- -i --npu swnpu,mem=16M --tenants "$CASES/gst.yaml" <"$TMP/cmds" \
+	>"$TMP/npu4.out" 2>"$TMP/npu4.err"
+expect_status "show npu" 0 $?
+expect_line "show npu" "$TMP/npu4.out" \
+	"  npu: swnpu,mem=16M (swnpu, profile none, 16 MiB), copy cpu, 8 ops in flight at most"
+expect_line "show npu" "$TMP/npu4.out" \
+	"  context cam/video: model digits, rfc4175 rgb8 64x48, weight 1, priority 0, quota 0 fps, depth 16, device context 0"
+grep -qE "^    frames_in +0  frames started" "$TMP/npu4.out" || fail "show npu: no frames_in line"
+
 # ---- EOF on stdin without quit ends the prompt cleanly ---------------------
 # shellcheck disable=SC2086
 printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1
