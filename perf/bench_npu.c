@@ -42,7 +42,7 @@
 
 #define FRAMES 64          /* frames in one burst */
 #define PKTS_MAX 4096      /* packets per frame at most */
-#define DEPTH 64           /* the context's buffers: a whole burst */
+#define DEPTH 128          /* the context's buffers: two bursts */
 
 struct pkt_tmpl {
 	struct rte_mbuf *m;
@@ -235,6 +235,15 @@ static bool resend(struct frame *f, uint32_t ts, uint32_t *seq)
 	return true;
 }
 
+static uint64_t lost(const struct sluice_bridge_ctx_stats *now,
+		     const struct sluice_bridge_ctx_stats *then)
+{
+	return now->ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] - then->ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
+	       now->ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] -
+	       then->ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] +
+	       now->ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT] - then->ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT];
+}
+
 static void run_bridge(enum sluice_npu_copy copy, const char *model)
 {
 	struct sluice_dp_opts o = {
@@ -243,7 +252,7 @@ static void run_bridge(enum sluice_npu_copy copy, const char *model)
 		.npu_device = "swnpu,mem=512M",
 	};
 	struct sluice_npu_fault fault = { .kind = SLUICE_NPU_FAULT_ERROR, .count = UINT32_MAX };
-	struct sluice_bridge_ctx_stats s0, s1;
+	struct sluice_bridge_ctx_stats s0, s1, sb;
 	struct sluice_config *cfg = NULL;
 	struct sluice_diags d;
 	struct sluice_err err;
@@ -309,12 +318,19 @@ static void run_bridge(enum sluice_npu_copy copy, const char *model)
 					die("the bridge kept the mbufs");
 			ts += 3000;
 		}
+		sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "v", &sb);
 		while (got < FRAMES) {
 			struct rte_mbuf *m[64];
 			unsigned int n = rte_ring_dequeue_burst(tx, (void **)m, 64, NULL);
 
 			if (n == 0) {
+				struct sluice_bridge_ctx_stats sn;
+
 				sched_yield();
+				/* A frame refused or lost gets no result: it ends the burst all the same. */
+				sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "v", &sn);
+				if (got + lost(&sn, &sb) >= FRAMES)
+					break;
 				if (rte_rdtsc() - b0 > 10 * hz)
 					die("no results");
 				continue;
