@@ -576,41 +576,17 @@ static int get_port_range(struct loader *ld, const char *key, yaml_node_t *v, ui
 			  uint16_t *hi)
 {
 	const char *s = get_str(ld, key, v);
-	const char *dash;
-	char buf[48], part[24];
-	uint64_t a = 0, b = 0;
-	int ra, rb;
+	char buf[48];
+	int rc;
 
 	if (s == NULL)
 		return -EINVAL;
-	if (strcmp(s, "any") == 0) {
-		*lo = 0;
-		*hi = UINT16_MAX;
-		return 0;
-	}
-	dash = strchr(s, '-');
-	if (dash == NULL) {
-		ra = rb = parse_u64(s, &a);
-		b = a;
-	} else if ((size_t)(dash - s) < sizeof(part)) {
-		memcpy(part, s, (size_t)(dash - s));
-		part[dash - s] = '\0';
-		ra = parse_u64(part, &a);
-		rb = parse_u64(dash + 1, &b);
-	} else {
-		ra = rb = -EINVAL;
-	}
-	if (ra == -EINVAL || rb == -EINVAL) {
+	rc = sluice_model_parse_ports(s, lo, hi);
+	if (rc == -EINVAL)
 		diag(ld, v, "%s '%s' is not a port, a range LO-HI or any", key, quote(v, buf));
-		return -EINVAL;
-	}
-	if (ra < 0 || rb < 0 || a > UINT16_MAX || b > UINT16_MAX) {
+	else if (rc < 0)
 		diag(ld, v, "%s %s out of range 0..65535", key, quote(v, buf));
-		return -EINVAL;
-	}
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static const char *family_name(uint8_t f)
@@ -848,14 +824,13 @@ static void load_tenant(struct loader *ld, yaml_node_t *v)
 				model_error(ld, c, 0, rc, &err);
 		}
 	}
+	/* No match at all: the model's whole-tenant check says so (none loaded yet). */
 	if (match->val == NULL) {
-		diag(ld, v, "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-		     t->name);
+		if (sluice_model_tenant_check(t, &err) < 0)
+			diag(ld, v, "%s", err.msg);
 	} else if (get_list(ld, "match", match->val, &it, &end)) {
-		if (it == end)
-			diag(ld, match->val,
-			     "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-			     t->name);
+		if (it == end && sluice_model_tenant_check(t, &err) < 0)
+			diag(ld, match->val, "%s", err.msg);
 		for (; it < end; it++)
 			load_match(ld, t, node_at(ld, *it));
 	}
