@@ -341,7 +341,10 @@ struct sluice_rpc_server_opts {
 	 * taking output; 0: 30000.
 	 */
 	uint32_t idle_ms;
-	/** Largest response backlog per client before it is cut off; 0: 64 MiB. */
+	/**
+	 * Largest response; 0: 64 MiB. A larger one is replaced by an error
+	 * asking for a narrower request (flow_list's offset and limit).
+	 */
 	uint32_t max_out;
 	/** Where connections, refusals and cut-offs are logged; NULL: nowhere. */
 	sluice_rpc_log_t log;
@@ -353,9 +356,10 @@ struct sluice_rpc_server;
 /**
  * Create the sockets and start the server thread.
  *
- * Sockets are created with mode 0600 (owned by this process's user) and
- * bound under a temporary name, then renamed into place, so no one can
- * connect before the mode is set. A stale socket at a path is replaced.
+ * Sockets are bound, set to mode 0600 (owned by this process's user) and
+ * only then listened on, so no one connects before the mode is set. A stale
+ * socket at a path is replaced; a live one (another server answers on
+ * admin.sock) fails with EADDRINUSE.
  * The peer of every connection is read with SO_PEERCRED: on the admin
  * socket a peer whose uid is neither 0 nor this process's is refused.
  *
@@ -379,7 +383,7 @@ struct sluice_rpc_server_stats {
 	uint64_t refused_peer;   /**< admin socket, foreign uid */
 	uint64_t cut_oversize;   /**< request over max_msg */
 	uint64_t cut_idle;       /**< idle_ms passed */
-	uint64_t cut_backlog;    /**< response backlog over max_out */
+	uint64_t too_large;      /**< responses over max_out, replaced by an error */
 	uint64_t cut_scope;      /**< its tenant was deleted */
 	uint32_t clients;        /**< connected now */
 	uint32_t tenant_sockets; /**< listening now */
