@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 
 #include "sluice_rpc.h"
 #include "rpc_priv.h"
@@ -81,10 +82,10 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void logf_(struct sluice_rpc_server *srv, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void logf_(struct sluice_rpc_server *srv, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void logf_(struct sluice_rpc_server *srv, const char *fmt, ...)
+static void logf_(struct sluice_rpc_server *srv, int prio, const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
@@ -94,7 +95,7 @@ static void logf_(struct sluice_rpc_server *srv, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	srv->opts.log(srv->opts.log_arg, line);
+	srv->opts.log(srv->opts.log_arg, prio, line);
 }
 
 #define COUNT(srv, field, n)                                                                       \
@@ -249,7 +250,7 @@ static void tenants_sync(struct sluice_rpc_server *srv)
 				srv->cl[j].dead = true;
 				COUNT(srv, cut_scope, 1);
 			}
-		logf_(srv, "tenant %s is gone: socket %s removed", l->tenant, l->path);
+		logf_(srv, LOG_NOTICE, "tenant %s is gone: socket %s removed", l->tenant, l->path);
 		listener_close(l);
 		srv->ls[i] = srv->ls[--srv->nb_ls];
 	}
@@ -263,7 +264,7 @@ static void tenants_sync(struct sluice_rpc_server *srv)
 			continue;
 		rc = listener_add(srv, names[i]);
 		if (rc < 0)
-			logf_(srv, "tenant %s: no socket: %s", names[i], strerror(-rc));
+			logf_(srv, LOG_NOTICE, "tenant %s: no socket: %s", names[i], strerror(-rc));
 		/* Keep the array sorted for the next lookups. */
 		qsort(srv->ls, srv->nb_ls, sizeof(*srv->ls), cmp_listener);
 	}
@@ -306,7 +307,7 @@ static bool accept_one(struct sluice_rpc_server *srv, struct listener *l)
 	}
 	/* The file mode already keeps others out; this holds if someone loosens it. */
 	if (l->admin && cred.uid != 0 && cred.uid != geteuid()) {
-		logf_(srv, "admin.sock: refused pid %d uid %u (not root, not uid %u)", (int)cred.pid,
+		logf_(srv, LOG_NOTICE, "admin.sock: refused pid %d uid %u (not root, not uid %u)", (int)cred.pid,
 		      (unsigned int)cred.uid, (unsigned int)geteuid());
 		say_and_close(fd, SLUICE_RPC_E_DENIED, "the admin socket is for its owner and root");
 		COUNT(srv, refused_peer, 1);
@@ -334,7 +335,7 @@ static bool accept_one(struct sluice_rpc_server *srv, struct listener *l)
 	c->admin = l->admin;
 	snprintf(c->scope, sizeof(c->scope), "%s", l->tenant);
 	c->deadline = now_ms() + srv->opts.idle_ms;
-	logf_(srv, "%s%s: pid %d uid %u connected", l->admin ? "admin" : "tenant ",
+	logf_(srv, LOG_INFO, "%s%s: pid %d uid %u connected", l->admin ? "admin" : "tenant ",
 	      l->admin ? "" : l->tenant, (int)cred.pid, (unsigned int)cred.uid);
 	COUNT(srv, accepted, 1);
 	return true;
@@ -400,7 +401,7 @@ static void oversize(struct sluice_rpc_server *srv, struct client *c)
 	c->in_len = c->scan = 0;
 	c->closing = true;
 	COUNT(srv, cut_oversize, 1);
-	logf_(srv, "client cut off: %s", reason);
+	logf_(srv, LOG_NOTICE, "client cut off: %s", reason);
 	if (s == NULL || queue_out(srv, c, s) < 0)
 		c->dead = true;
 }
@@ -575,7 +576,7 @@ static void *server_main(void *arg)
 			if (!c->dead && c->closing && c->out == NULL)
 				c->dead = true;
 			if (!c->dead && now >= c->deadline) {
-				logf_(srv, "client cut off: idle for %u ms", srv->opts.idle_ms);
+				logf_(srv, LOG_NOTICE, "client cut off: idle for %u ms", srv->opts.idle_ms);
 				COUNT(srv, cut_idle, 1);
 				if (c->out == NULL) {
 					char reason[96];

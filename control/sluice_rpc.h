@@ -317,8 +317,11 @@ json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t);
 
 /* ---- Server ---------------------------------------------------------------- */
 
-/** Log callback: one line, no newline. */
-typedef void (*sluice_rpc_log_t)(void *arg, const char *line);
+/**
+ * Log callback: one line, no newline. `priority` is syslog's: LOG_INFO for
+ * connections, LOG_NOTICE for refusals and cut-offs.
+ */
+typedef void (*sluice_rpc_log_t)(void *arg, int priority, const char *line);
 
 struct sluice_rpc_server_opts {
 	/** sizeof(struct sluice_rpc_server_opts). */

@@ -70,9 +70,10 @@ static struct sluice_rpc_server *srv;
 static char dir[64];
 static unsigned int logged;
 
-static void count_log(void *arg, const char *line)
+static void count_log(void *arg, int prio, const char *line)
 {
 	(void)arg;
+	(void)prio;
 	(void)line;
 	logged++;
 }
