@@ -117,9 +117,12 @@ static json_t *call(const char *method, json_t *params, int *rc)
 		} else {
 			fprintf(stderr, "sluicectl: %s: %s", method,
 				reason ? reason : json_string_value(json_object_get(err, "message")));
-			if (field && field[0])
-				fprintf(stderr, " [%s%s%s]", at && at[0] ? at : "",
-					at && at[0] ? ": " : "", field);
+			/* Where to look: the path in the params, then the model's key. */
+			at = at ? at : "";
+			field = field ? field : "";
+			if (at[0] || field[0])
+				fprintf(stderr, " [%s%s%s]", at, at[0] && field[0] ? "." : "",
+					field);
 			fprintf(stderr, " (%s, code %" JSON_INTEGER_FORMAT ")\n",
 				json_string_value(json_object_get(err, "message")),
 				json_integer_value(json_object_get(err, "code")));
