@@ -10,7 +10,7 @@
 # Build first, with clang:
 #   CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
 #       -Db_sanitize=address,undefined -Db_lundef=false
-#   ninja -C build-fuzz tests/fuzz/fuzz_parse tests/fuzz/fuzz_loader
+#   ninja -C build-fuzz tests/fuzz/fuzz_parse tests/fuzz/fuzz_loader tests/fuzz/fuzz_rpc
 set -euo pipefail
 
 usage() {
