@@ -28,20 +28,20 @@ static const struct {
 	int code;
 	const char *name;
 } code_names[] = {
-	{ SLUICE_RPC_PARSE_ERROR, "Parse error" },
-	{ SLUICE_RPC_INVALID_REQUEST, "Invalid Request" },
-	{ SLUICE_RPC_METHOD_NOT_FOUND, "Method not found" },
-	{ SLUICE_RPC_INVALID_PARAMS, "Invalid params" },
-	{ SLUICE_RPC_INTERNAL_ERROR, "Internal error" },
-	{ SLUICE_RPC_E_INVALID, "Invalid value" },
-	{ SLUICE_RPC_E_EXISTS, "Already exists" },
-	{ SLUICE_RPC_E_NOT_FOUND, "Not found" },
-	{ SLUICE_RPC_E_LIMIT, "Limit reached" },
-	{ SLUICE_RPC_E_DENIED, "Permission denied" },
-	{ SLUICE_RPC_E_APPLY, "Not applied" },
-	{ SLUICE_RPC_E_BUSY, "Too many clients" },
-	{ SLUICE_RPC_E_TIMEOUT, "Timed out" },
-	{ SLUICE_RPC_E_IO, "I/O error" },
+    {SLUICE_RPC_PARSE_ERROR, "Parse error"},
+    {SLUICE_RPC_INVALID_REQUEST, "Invalid Request"},
+    {SLUICE_RPC_METHOD_NOT_FOUND, "Method not found"},
+    {SLUICE_RPC_INVALID_PARAMS, "Invalid params"},
+    {SLUICE_RPC_INTERNAL_ERROR, "Internal error"},
+    {SLUICE_RPC_E_INVALID, "Invalid value"},
+    {SLUICE_RPC_E_EXISTS, "Already exists"},
+    {SLUICE_RPC_E_NOT_FOUND, "Not found"},
+    {SLUICE_RPC_E_LIMIT, "Limit reached"},
+    {SLUICE_RPC_E_DENIED, "Permission denied"},
+    {SLUICE_RPC_E_APPLY, "Not applied"},
+    {SLUICE_RPC_E_BUSY, "Too many clients"},
+    {SLUICE_RPC_E_TIMEOUT, "Timed out"},
+    {SLUICE_RPC_E_IO, "I/O error"},
 };
 
 const char *sluice_rpc_code_name(int code)
@@ -173,7 +173,8 @@ int sluice_rpc_decode_object(struct sluice_rpc_req *req, const json_t *obj, cons
 	if (!json_is_object(obj))
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "%s must be an object, got %s", what, rpc_type_name(obj));
-	json_object_foreach((json_t *)obj, key, v) {
+	json_object_foreach((json_t *)obj, key, v)
+	{
 		if (skip != NULL && strcmp(key, skip) == 0)
 			continue;
 		for (i = 0; i < n; i++)
@@ -323,8 +324,8 @@ int sluice_rpc_decode_port(struct sluice_rpc_req *req, const json_t *v, void *ou
 				       rpc_key(req), buf);
 	if (port > SLUICE_PORT_MAX)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
-				       "%s '%s' is number %u, out of range 0..%u", rpc_key(req), buf,
-				       port, SLUICE_PORT_MAX);
+				       "%s '%s' is number %u, out of range 0..%u", rpc_key(req),
+				       buf, port, SLUICE_PORT_MAX);
 	*(uint16_t *)out = port;
 	return 0;
 }
@@ -341,8 +342,7 @@ static const struct sluice_rpc_method *method_find(const struct sluice_rpc *rpc,
 	return NULL;
 }
 
-int sluice_rpc_register(struct sluice_rpc *rpc, const struct sluice_rpc_method *m,
-			unsigned int n)
+int sluice_rpc_register(struct sluice_rpc *rpc, const struct sluice_rpc_method *m, unsigned int n)
 {
 	unsigned int i, j;
 
@@ -412,12 +412,12 @@ static int do_rpc_methods(struct sluice_rpc_req *req, void *params)
 }
 
 static const struct sluice_rpc_method core_methods[] = {
-	{
-		.name = "rpc_methods",
-		.summary = "list the methods this socket may call, with their params",
-		.handler = do_rpc_methods,
-		.flags = SLUICE_RPC_TENANT_OK,
-	},
+    {
+	.name = "rpc_methods",
+	.summary = "list the methods this socket may call, with their params",
+	.handler = do_rpc_methods,
+	.flags = SLUICE_RPC_TENANT_OK,
+    },
 };
 
 /* ---- Life cycle ------------------------------------------------------------- */
@@ -559,7 +559,7 @@ char *sluice_rpc_error_text(int code, const char *field, const char *reason)
 static int envelope(struct sluice_rpc_req *req, json_t *msg, json_t **id, const char **method,
 		    json_t **params)
 {
-	static const char *const members[] = { "jsonrpc", "method", "params", "id" };
+	static const char *const members[] = {"jsonrpc", "method", "params", "id"};
 	const char *key, *ver;
 	char buf[RPC_QUOTE_MAX];
 	json_t *v;
@@ -579,7 +579,8 @@ static int envelope(struct sluice_rpc_req *req, json_t *msg, json_t **id, const 
 				       "id must be a string, an integer or null, got %s",
 				       rpc_type_name(v));
 	*id = v;
-	json_object_foreach(msg, key, v) {
+	json_object_foreach(msg, key, v)
+	{
 		for (i = 0; i < sizeof(members) / sizeof(members[0]); i++)
 			if (strcmp(key, members[i]) == 0)
 				break;
@@ -775,8 +776,8 @@ out_respond:
 		json_decref(req->result);
 		out = error_response(id, req->code, req->field, req->reason, req->at);
 	} else {
-		resp = json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id,
-				 "result", req->result ? req->result : json_true());
+		resp = json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result",
+				 req->result ? req->result : json_true());
 		out = dump(resp);
 	}
 	json_decref(msg);

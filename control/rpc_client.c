@@ -18,7 +18,7 @@
 
 int sluice_rpc_connect(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd, rc;
 
 	if (strlen(path) >= sizeof(a.sun_path))
@@ -46,7 +46,7 @@ static int64_t ms_left(const struct timespec *end)
 /* Wait for `events` on fd until `end` (NULL: forever). @return 0 or -errno. */
 static int wait_fd(int fd, short events, const struct timespec *end)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int64_t left;
 	int rc;
 

@@ -60,16 +60,16 @@ struct match_in {
 };
 
 static const struct sluice_rpc_param match_keys[] = {
-	P("port", sluice_rpc_decode_port, struct match_in, port, false),
-	P("vlan", dec_u16, struct match_in, vlan, false),
-	P("inner_vlan", dec_u16, struct match_in, inner_vlan, false),
-	P("vni", sluice_rpc_decode_u32, struct match_in, vni, false),
+    P("port", sluice_rpc_decode_port, struct match_in, port, false),
+    P("vlan", dec_u16, struct match_in, vlan, false),
+    P("inner_vlan", dec_u16, struct match_in, inner_vlan, false),
+    P("vni", sluice_rpc_decode_u32, struct match_in, vni, false),
 };
 
 int sluice_rpc_decode_match(struct sluice_rpc_req *req, const json_t *v, void *out)
 {
 	struct sluice_match *m = out;
-	struct match_in in = { .port = SLUICE_PORT_ANY };
+	struct match_in in = {.port = SLUICE_PORT_ANY};
 	bool port, vlan, inner, vni;
 
 	if (sluice_rpc_decode_object(req, v, "match", match_keys, NB(match_keys), NULL, &in) < 0)
@@ -81,7 +81,8 @@ int sluice_rpc_decode_match(struct sluice_rpc_req *req, const json_t *v, void *o
 	/* Which keys are present picks the kind, as in tenant files. */
 	if (vni && (vlan || inner))
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, vlan ? "vlan" : "inner_vlan",
-				       "%s cannot be combined with vni", vlan ? "vlan" : "inner_vlan");
+				       "%s cannot be combined with vni",
+				       vlan ? "vlan" : "inner_vlan");
 	if (!vni && !port)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "match needs a port or a vni");
@@ -124,20 +125,20 @@ struct flow_match_in {
 };
 
 static const struct sluice_rpc_param flow_match_keys[] = {
-	P("proto", sluice_rpc_decode_json, struct flow_match_in, proto, true),
-	P("src", sluice_rpc_decode_json, struct flow_match_in, src, true),
-	P("dst", sluice_rpc_decode_json, struct flow_match_in, dst, true),
-	P("sport", sluice_rpc_decode_json, struct flow_match_in, sport, true),
-	P("dport", sluice_rpc_decode_json, struct flow_match_in, dport, true),
+    P("proto", sluice_rpc_decode_json, struct flow_match_in, proto, true),
+    P("src", sluice_rpc_decode_json, struct flow_match_in, src, true),
+    P("dst", sluice_rpc_decode_json, struct flow_match_in, dst, true),
+    P("sport", sluice_rpc_decode_json, struct flow_match_in, sport, true),
+    P("dport", sluice_rpc_decode_json, struct flow_match_in, dport, true),
 };
 
 static const struct sluice_rpc_param rule_match_keys[] = {
-	P("family", sluice_rpc_decode_json, struct flow_match_in, family, false),
-	P("proto", sluice_rpc_decode_json, struct flow_match_in, proto, false),
-	P("src", sluice_rpc_decode_json, struct flow_match_in, src, false),
-	P("dst", sluice_rpc_decode_json, struct flow_match_in, dst, false),
-	P("sport", sluice_rpc_decode_json, struct flow_match_in, sport, false),
-	P("dport", sluice_rpc_decode_json, struct flow_match_in, dport, false),
+    P("family", sluice_rpc_decode_json, struct flow_match_in, family, false),
+    P("proto", sluice_rpc_decode_json, struct flow_match_in, proto, false),
+    P("src", sluice_rpc_decode_json, struct flow_match_in, src, false),
+    P("dst", sluice_rpc_decode_json, struct flow_match_in, dst, false),
+    P("sport", sluice_rpc_decode_json, struct flow_match_in, sport, false),
+    P("dport", sluice_rpc_decode_json, struct flow_match_in, dport, false),
 };
 
 /* A string field; key NULL: the value being decoded is the path's last key. */
@@ -147,14 +148,15 @@ static int field_str(struct sluice_rpc_req *req, const char *key, const json_t *
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, key,
 				       "%s: expected %s, got %s", key ? key : rpc_key(req), expect,
-				       json_is_string(v) ? "a string with a NUL" : rpc_type_name(v));
+				       json_is_string(v) ? "a string with a NUL"
+							 : rpc_type_name(v));
 	*s = json_string_value(v);
 	rpc_printable(*s, json_string_length(v), buf);
 	return 0;
 }
 
-static int dec_prefix(struct sluice_rpc_req *req, const char *key, const json_t *v,
-		      uint8_t *family, uint8_t addr[16], uint8_t *len)
+static int dec_prefix(struct sluice_rpc_req *req, const char *key, const json_t *v, uint8_t *family,
+		      uint8_t addr[16], uint8_t *len)
 {
 	char buf[RPC_QUOTE_MAX], abuf[48];
 	const char *s = NULL, *slash;
@@ -170,7 +172,8 @@ static int dec_prefix(struct sluice_rpc_req *req, const char *key, const json_t 
 		abuf[slash - s] = '\0';
 		if (sluice_model_parse_prefix(abuf, &f, addr, &l) == 0 && f != 0)
 			return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, key,
-					       "%s '%s' has a bad prefix length (0..%u)", key, buf, l);
+					       "%s '%s' has a bad prefix length (0..%u)", key, buf,
+					       l);
 	}
 	return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, key,
 			       "%s '%s' is not an IPv4 or IPv6 address or prefix", key, buf);
@@ -213,14 +216,15 @@ static const char *family_name(uint8_t f)
 static int dec_flow_match(struct sluice_rpc_req *req, const json_t *v, bool exact,
 			  struct sluice_flow_match *m)
 {
-	struct flow_match_in in = { 0 };
+	struct flow_match_in in = {0};
 	uint8_t sf = 0, df = 0, family = 0;
 	char buf[RPC_QUOTE_MAX];
 	const char *s = NULL;
 
 	if (sluice_rpc_decode_object(req, v, exact ? "flow match" : "rule match",
 				     exact ? flow_match_keys : rule_match_keys,
-				     exact ? NB(flow_match_keys) : NB(rule_match_keys), NULL, &in) < 0)
+				     exact ? NB(flow_match_keys) : NB(rule_match_keys), NULL,
+				     &in) < 0)
 		return -1;
 	memset(m, 0, sizeof(*m));
 	m->proto_any = true;
@@ -242,7 +246,8 @@ static int dec_flow_match(struct sluice_rpc_req *req, const json_t *v, bool exac
 
 			if (n < 0 || n > 255)
 				return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "proto",
-						       "proto %lld out of range 0..255", (long long)n);
+						       "proto %lld out of range 0..255",
+						       (long long)n);
 			m->proto = (uint8_t)n;
 			m->proto_any = false;
 		} else {
@@ -324,10 +329,10 @@ static json_t *encode_flow_match(const struct sluice_flow_match *m, bool exact)
 /* ---- Actions ---------------------------------------------------------------- */
 
 static const struct sluice_rpc_param meter_keys[] = {
-	P("cir", dec_u64, struct sluice_meter, cir, true),
-	P("pir", dec_u64, struct sluice_meter, pir, true),
-	P("cbs", dec_u64, struct sluice_meter, cbs, true),
-	P("pbs", dec_u64, struct sluice_meter, pbs, true),
+    P("cir", dec_u64, struct sluice_meter, cir, true),
+    P("pir", dec_u64, struct sluice_meter, pir, true),
+    P("cbs", dec_u64, struct sluice_meter, cbs, true),
+    P("pbs", dec_u64, struct sluice_meter, pbs, true),
 };
 
 static int dec_mac(struct sluice_rpc_req *req, const json_t *v, void *out)
@@ -358,14 +363,14 @@ static int dec_ipv4(struct sluice_rpc_req *req, const json_t *v, void *out)
 }
 
 static const struct sluice_rpc_param encap_keys[] = {
-	P("src_mac", dec_mac, struct sluice_vxlan_encap, src_mac, true),
-	P("dst_mac", dec_mac, struct sluice_vxlan_encap, dst_mac, true),
-	P("src_ip", dec_ipv4, struct sluice_vxlan_encap, src_ip, true),
-	P("dst_ip", dec_ipv4, struct sluice_vxlan_encap, dst_ip, true),
-	P("vni", sluice_rpc_decode_u32, struct sluice_vxlan_encap, vni, true),
-	P("udp_src", dec_u16, struct sluice_vxlan_encap, udp_src, false),
-	P("udp_dst", dec_u16, struct sluice_vxlan_encap, udp_dst, false),
-	P("ttl", dec_u8, struct sluice_vxlan_encap, ttl, false),
+    P("src_mac", dec_mac, struct sluice_vxlan_encap, src_mac, true),
+    P("dst_mac", dec_mac, struct sluice_vxlan_encap, dst_mac, true),
+    P("src_ip", dec_ipv4, struct sluice_vxlan_encap, src_ip, true),
+    P("dst_ip", dec_ipv4, struct sluice_vxlan_encap, dst_ip, true),
+    P("vni", sluice_rpc_decode_u32, struct sluice_vxlan_encap, vni, true),
+    P("udp_src", dec_u16, struct sluice_vxlan_encap, udp_src, false),
+    P("udp_dst", dec_u16, struct sluice_vxlan_encap, udp_dst, false),
+    P("ttl", dec_u8, struct sluice_vxlan_encap, ttl, false),
 };
 
 static const struct {
@@ -373,10 +378,10 @@ static const struct {
 	uint32_t flag;
 	bool has_value;
 } action_names[] = {
-	{ "count", SLUICE_ACT_COUNT, false },	    { "drop", SLUICE_ACT_DROP, false },
-	{ "vxlan_decap", SLUICE_ACT_DECAP, false }, { "forward", SLUICE_ACT_FORWARD, true },
-	{ "meter", SLUICE_ACT_METER, true },	    { "vxlan_encap", SLUICE_ACT_ENCAP, true },
-	{ "to_npu", SLUICE_ACT_TO_NPU, true },
+    {"count", SLUICE_ACT_COUNT, false},	      {"drop", SLUICE_ACT_DROP, false},
+    {"vxlan_decap", SLUICE_ACT_DECAP, false}, {"forward", SLUICE_ACT_FORWARD, true},
+    {"meter", SLUICE_ACT_METER, true},	      {"vxlan_encap", SLUICE_ACT_ENCAP, true},
+    {"to_npu", SLUICE_ACT_TO_NPU, true},
 };
 
 /* One action: a name, or an object of one name to its value. */
@@ -393,9 +398,10 @@ static int dec_action(struct sluice_rpc_req *req, const json_t *item, struct slu
 		void *it = json_object_iter((json_t *)item);
 
 		if (json_object_size(item) != 1)
-			return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
-					       "an action object must have exactly one key, got %zu",
-					       json_object_size(item));
+			return sluice_rpc_fail(
+			    req, SLUICE_RPC_INVALID_PARAMS, NULL,
+			    "an action object must have exactly one key, got %zu",
+			    json_object_size(item));
 		name = json_object_iter_key(it);
 		v = json_object_iter_value(it);
 	} else if (json_is_string(item)) {
@@ -478,11 +484,10 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 	if (a->flags & SLUICE_ACT_DECAP)
 		json_array_append_new(l, json_string("vxlan_decap"));
 	if (a->flags & SLUICE_ACT_METER)
-		json_array_append_new(l, json_pack("{s:{s:I,s:I,s:I,s:I}}", "meter", "cir",
-						   (json_int_t)a->meter.cir, "pir",
-						   (json_int_t)a->meter.pir, "cbs",
-						   (json_int_t)a->meter.cbs, "pbs",
-						   (json_int_t)a->meter.pbs));
+		json_array_append_new(
+		    l, json_pack("{s:{s:I,s:I,s:I,s:I}}", "meter", "cir", (json_int_t)a->meter.cir,
+				 "pir", (json_int_t)a->meter.pir, "cbs", (json_int_t)a->meter.cbs,
+				 "pbs", (json_int_t)a->meter.pbs));
 	if (a->flags & SLUICE_ACT_ENCAP) {
 		const struct sluice_vxlan_encap *e = &a->encap;
 
@@ -490,11 +495,11 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 		sluice_model_format_mac(e->dst_mac, mac[1], sizeof(mac[1]));
 		inet_ntop(AF_INET, &e->src_ip, ip[0], sizeof(ip[0]));
 		inet_ntop(AF_INET, &e->dst_ip, ip[1], sizeof(ip[1]));
-		json_array_append_new(
-		    l, json_pack("{s:{s:s,s:s,s:s,s:s,s:I,s:i,s:i,s:i}}", "vxlan_encap", "src_mac",
-				 mac[0], "dst_mac", mac[1], "src_ip", ip[0], "dst_ip", ip[1], "vni",
-				 (json_int_t)e->vni, "udp_src", e->udp_src, "udp_dst", e->udp_dst,
-				 "ttl", e->ttl));
+		json_array_append_new(l, json_pack("{s:{s:s,s:s,s:s,s:s,s:I,s:i,s:i,s:i}}",
+						   "vxlan_encap", "src_mac", mac[0], "dst_mac",
+						   mac[1], "src_ip", ip[0], "dst_ip", ip[1], "vni",
+						   (json_int_t)e->vni, "udp_src", e->udp_src,
+						   "udp_dst", e->udp_dst, "ttl", e->ttl));
 	}
 	if (a->flags & SLUICE_ACT_COUNT)
 		json_array_append_new(l, json_string("count"));
@@ -503,18 +508,16 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 	if (a->flags & SLUICE_ACT_DROP)
 		json_array_append_new(l, json_string("drop"));
 	if (a->flags & SLUICE_ACT_TO_NPU)
-		json_array_append_new(
-		    l, json_pack("{s:s#}", "to_npu", a->npu_context,
-				 (int)strnlen(a->npu_context, SLUICE_NAME_MAX)));
+		json_array_append_new(l, json_pack("{s:s#}", "to_npu", a->npu_context,
+						   (int)strnlen(a->npu_context, SLUICE_NAME_MAX)));
 	return l;
 }
 
 json_t *sluice_rpc_encode_flow(const struct sluice_flow *f, bool exact)
 {
-	json_t *o = json_pack("{s:s#,s:o,s:o}", "name", f->name,
-			      (int)strnlen(f->name, SLUICE_NAME_MAX), "match",
-			      encode_flow_match(&f->match, exact), "actions",
-			      sluice_rpc_encode_actions(&f->actions));
+	json_t *o = json_pack(
+	    "{s:s#,s:o,s:o}", "name", f->name, (int)strnlen(f->name, SLUICE_NAME_MAX), "match",
+	    encode_flow_match(&f->match, exact), "actions", sluice_rpc_encode_actions(&f->actions));
 
 	if (o != NULL && !exact)
 		json_object_set_new(o, "priority", json_integer(f->priority));
@@ -536,8 +539,9 @@ json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t)
 	json_object_set_new(o, "match", l);
 	l = json_array();
 	for (i = 0; i < t->nb_npu_contexts; i++)
-		json_array_append_new(l, json_stringn(t->npu_contexts[i],
-						      strnlen(t->npu_contexts[i], SLUICE_NAME_MAX)));
+		json_array_append_new(
+		    l,
+		    json_stringn(t->npu_contexts[i], strnlen(t->npu_contexts[i], SLUICE_NAME_MAX)));
 	json_object_set_new(o, "npu_contexts", l);
 	l = json_array();
 	for (i = 0; i < t->nb_flows; i++)
@@ -562,16 +566,16 @@ json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t)
 
 /* A flow or rule as params (flow_add, rule_add, tenant_add's lists): the model's struct. */
 static const struct sluice_rpc_param flow_params[] = {
-	P("name", sluice_rpc_decode_name, struct sluice_flow, name, false),
-	P("match", sluice_rpc_decode_flow_match, struct sluice_flow, match, true),
-	P("actions", sluice_rpc_decode_actions, struct sluice_flow, actions, true),
+    P("name", sluice_rpc_decode_name, struct sluice_flow, name, false),
+    P("match", sluice_rpc_decode_flow_match, struct sluice_flow, match, true),
+    P("actions", sluice_rpc_decode_actions, struct sluice_flow, actions, true),
 };
 
 static const struct sluice_rpc_param rule_params[] = {
-	P("name", sluice_rpc_decode_name, struct sluice_flow, name, false),
-	P("priority", sluice_rpc_decode_u32, struct sluice_flow, priority, false),
-	P("match", sluice_rpc_decode_rule_match, struct sluice_flow, match, true),
-	P("actions", sluice_rpc_decode_actions, struct sluice_flow, actions, true),
+    P("name", sluice_rpc_decode_name, struct sluice_flow, name, false),
+    P("priority", sluice_rpc_decode_u32, struct sluice_flow, priority, false),
+    P("match", sluice_rpc_decode_rule_match, struct sluice_flow, match, true),
+    P("actions", sluice_rpc_decode_actions, struct sluice_flow, actions, true),
 };
 
 struct name_p {
@@ -579,7 +583,7 @@ struct name_p {
 };
 
 static const struct sluice_rpc_param name_params[] = {
-	P("name", sluice_rpc_decode_name, struct name_p, name, true),
+    P("name", sluice_rpc_decode_name, struct name_p, name, true),
 };
 
 /* ---- Tenants ----------------------------------------------------------------- */
@@ -638,12 +642,12 @@ static int want_array(struct sluice_rpc_req *req, const json_t *v, void *out)
 }
 
 static const struct sluice_rpc_param tenant_add_params[] = {
-	P("name", sluice_rpc_decode_name, struct tenant_add_p, name, true),
-	P("match", want_array, struct tenant_add_p, match, false),
-	P("npu_contexts", want_array, struct tenant_add_p, npu_contexts, false),
-	P("default", sluice_rpc_decode_json, struct tenant_add_p, def, false),
-	P("flows", want_array, struct tenant_add_p, flows, false),
-	P("rules", want_array, struct tenant_add_p, rules, false),
+    P("name", sluice_rpc_decode_name, struct tenant_add_p, name, true),
+    P("match", want_array, struct tenant_add_p, match, false),
+    P("npu_contexts", want_array, struct tenant_add_p, npu_contexts, false),
+    P("default", sluice_rpc_decode_json, struct tenant_add_p, def, false),
+    P("flows", want_array, struct tenant_add_p, flows, false),
+    P("rules", want_array, struct tenant_add_p, rules, false),
 };
 
 /* Decode every item of `list` with `decode` and hand it to `add`, with its path. */
@@ -782,7 +786,7 @@ struct match_p {
 };
 
 static const struct sluice_rpc_param match_params[] = {
-	P("match", sluice_rpc_decode_match, struct match_p, m, true),
+    P("match", sluice_rpc_decode_match, struct match_p, m, true),
 };
 
 static int do_match_add(struct sluice_rpc_req *req, void *params)
@@ -810,7 +814,7 @@ struct default_p {
 };
 
 static const struct sluice_rpc_param default_params[] = {
-	P("actions", sluice_rpc_decode_actions, struct default_p, a, true),
+    P("actions", sluice_rpc_decode_actions, struct default_p, a, true),
 };
 
 static int do_default_set(struct sluice_rpc_req *req, void *params)
@@ -894,8 +898,8 @@ struct list_p {
 };
 
 static const struct sluice_rpc_param list_params[] = {
-	P("offset", sluice_rpc_decode_u32, struct list_p, offset, false),
-	P("limit", sluice_rpc_decode_u32, struct list_p, limit, false),
+    P("offset", sluice_rpc_decode_u32, struct list_p, offset, false),
+    P("limit", sluice_rpc_decode_u32, struct list_p, limit, false),
 };
 
 static int list_entries(struct sluice_rpc_req *req, struct list_p *p, const struct sluice_flow *arr,
@@ -956,7 +960,7 @@ struct save_p {
 };
 
 static const struct sluice_rpc_param save_params[] = {
-	P("path", sluice_rpc_decode_string, struct save_p, path, false),
+    P("path", sluice_rpc_decode_string, struct save_p, path, false),
 };
 
 static int do_config_save(struct sluice_rpc_req *req, void *params)
@@ -969,9 +973,10 @@ static int do_config_save(struct sluice_rpc_req *req, void *params)
 
 	if (p->path != NULL) {
 		if (p->path[0] != '/')
-			return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "path",
-					       "path must be absolute (it is opened by the data "
-					       "plane, not by you); or leave it out to get the text");
+			return sluice_rpc_fail(
+			    req, SLUICE_RPC_INVALID_PARAMS, "path",
+			    "path must be absolute (it is opened by the data "
+			    "plane, not by you); or leave it out to get the text");
 		rc = sluice_config_save_file(req->cfg, p->path);
 		if (rc < 0)
 			return sluice_rpc_fail(req, SLUICE_RPC_E_IO, "path", "cannot write %s: %s",
@@ -998,43 +1003,43 @@ static int do_config_save(struct sluice_rpc_req *req, void *params)
 #define WRITE SLUICE_RPC_WRITE
 
 static const struct sluice_rpc_method model_methods[] = {
-	{ "tenant_list", "list tenants (a tenant's socket: its own) with object counts", NULL, 0,
-	  0, do_tenant_list, TENANT, NULL },
-	{ "tenant_get", "one tenant in full, in the shape tenant_add takes", NULL, 0, 0,
-	  do_tenant_get, TENANT, "name" },
-	{ "tenant_add", "add a tenant with its matches, contexts, default, flows and rules",
-	  tenant_add_params, NB(tenant_add_params), sizeof(struct tenant_add_p), do_tenant_add,
-	  WRITE, NULL },
-	{ "tenant_del", "delete a tenant and everything it has", NULL, 0, 0, do_tenant_del, WRITE,
-	  "name" },
-	{ "match_add", "give a tenant one more ingress match", match_params, NB(match_params),
-	  sizeof(struct match_p), do_match_add, WRITE, "tenant" },
-	{ "match_del", "take an ingress match from a tenant (not its last)", match_params,
-	  NB(match_params), sizeof(struct match_p), do_match_del, WRITE, "tenant" },
-	{ "default_set", "set what a tenant's unmatched frames get", default_params,
-	  NB(default_params), sizeof(struct default_p), do_default_set, WRITE | TENANT, "tenant" },
-	{ "flow_add", "add an exact 5-tuple flow", flow_params, NB(flow_params),
-	  sizeof(struct sluice_flow), do_flow_add, WRITE | TENANT, "tenant" },
-	{ "flow_del", "delete a flow by name", name_params, NB(name_params), sizeof(struct name_p),
-	  do_flow_del, WRITE | TENANT, "tenant" },
-	{ "flow_get", "one flow by name", name_params, NB(name_params), sizeof(struct name_p),
-	  do_flow_get, TENANT, "tenant" },
-	{ "flow_list", "a tenant's flows, in order (offset, limit)", list_params, NB(list_params),
-	  sizeof(struct list_p), do_flow_list, TENANT, "tenant" },
-	{ "rule_add", "add a wildcard rule", rule_params, NB(rule_params),
-	  sizeof(struct sluice_flow), do_rule_add, WRITE | TENANT, "tenant" },
-	{ "rule_del", "delete a rule by name", name_params, NB(name_params), sizeof(struct name_p),
-	  do_rule_del, WRITE | TENANT, "tenant" },
-	{ "rule_get", "one rule by name", name_params, NB(name_params), sizeof(struct name_p),
-	  do_rule_get, TENANT, "tenant" },
-	{ "rule_list", "a tenant's rules, in order (offset, limit)", list_params, NB(list_params),
-	  sizeof(struct list_p), do_rule_list, TENANT, "tenant" },
-	{ "port_list", "the data plane's ports, by number and name", NULL, 0, 0, do_port_list,
-	  TENANT, NULL },
-	{ "stats", "counters: all (admin) or one tenant's", NULL, 0, 0, do_stats,
-	  TENANT | SLUICE_RPC_TENANT_OPTIONAL, "tenant" },
-	{ "config_save", "the running configuration as a tenant file (text, or to a path)",
-	  save_params, NB(save_params), sizeof(struct save_p), do_config_save, 0, NULL },
+    {"tenant_list", "list tenants (a tenant's socket: its own) with object counts", NULL, 0, 0,
+     do_tenant_list, TENANT, NULL},
+    {"tenant_get", "one tenant in full, in the shape tenant_add takes", NULL, 0, 0, do_tenant_get,
+     TENANT, "name"},
+    {"tenant_add", "add a tenant with its matches, contexts, default, flows and rules",
+     tenant_add_params, NB(tenant_add_params), sizeof(struct tenant_add_p), do_tenant_add, WRITE,
+     NULL},
+    {"tenant_del", "delete a tenant and everything it has", NULL, 0, 0, do_tenant_del, WRITE,
+     "name"},
+    {"match_add", "give a tenant one more ingress match", match_params, NB(match_params),
+     sizeof(struct match_p), do_match_add, WRITE, "tenant"},
+    {"match_del", "take an ingress match from a tenant (not its last)", match_params,
+     NB(match_params), sizeof(struct match_p), do_match_del, WRITE, "tenant"},
+    {"default_set", "set what a tenant's unmatched frames get", default_params, NB(default_params),
+     sizeof(struct default_p), do_default_set, WRITE | TENANT, "tenant"},
+    {"flow_add", "add an exact 5-tuple flow", flow_params, NB(flow_params),
+     sizeof(struct sluice_flow), do_flow_add, WRITE | TENANT, "tenant"},
+    {"flow_del", "delete a flow by name", name_params, NB(name_params), sizeof(struct name_p),
+     do_flow_del, WRITE | TENANT, "tenant"},
+    {"flow_get", "one flow by name", name_params, NB(name_params), sizeof(struct name_p),
+     do_flow_get, TENANT, "tenant"},
+    {"flow_list", "a tenant's flows, in order (offset, limit)", list_params, NB(list_params),
+     sizeof(struct list_p), do_flow_list, TENANT, "tenant"},
+    {"rule_add", "add a wildcard rule", rule_params, NB(rule_params), sizeof(struct sluice_flow),
+     do_rule_add, WRITE | TENANT, "tenant"},
+    {"rule_del", "delete a rule by name", name_params, NB(name_params), sizeof(struct name_p),
+     do_rule_del, WRITE | TENANT, "tenant"},
+    {"rule_get", "one rule by name", name_params, NB(name_params), sizeof(struct name_p),
+     do_rule_get, TENANT, "tenant"},
+    {"rule_list", "a tenant's rules, in order (offset, limit)", list_params, NB(list_params),
+     sizeof(struct list_p), do_rule_list, TENANT, "tenant"},
+    {"port_list", "the data plane's ports, by number and name", NULL, 0, 0, do_port_list, TENANT,
+     NULL},
+    {"stats", "counters: all (admin) or one tenant's", NULL, 0, 0, do_stats,
+     TENANT | SLUICE_RPC_TENANT_OPTIONAL, "tenant"},
+    {"config_save", "the running configuration as a tenant file (text, or to a path)", save_params,
+     NB(save_params), sizeof(struct save_p), do_config_save, 0, NULL},
 };
 
 int rpc_model_register(struct sluice_rpc *rpc)

@@ -47,10 +47,10 @@ struct listener {
 struct client {
 	int fd;
 	bool admin;
-	bool closing;           /* close once the output is sent */
+	bool closing; /* close once the output is sent */
 	bool dead;
 	char scope[SLUICE_NAME_MAX];
-	uint64_t deadline;      /* ms, CLOCK_MONOTONIC */
+	uint64_t deadline; /* ms, CLOCK_MONOTONIC */
 	char *in;
 	size_t in_len, in_cap, scan;
 	char *out;
@@ -108,11 +108,10 @@ static void logf_(struct sluice_rpc_server *srv, int prio, const char *fmt, ...)
 /* ---- Sockets -------------------------------------------------------------------- */
 
 /* DIR/admin.sock or DIR/tenant-NAME.sock; -ENAMETOOLONG if it does not fit n. */
-static int sock_path(const struct sluice_rpc_server *srv, const char *tenant, char *out,
-		     size_t n)
+static int sock_path(const struct sluice_rpc_server *srv, const char *tenant, char *out, size_t n)
 {
-	const char *parts[] = { srv->dir, tenant ? "/tenant-" : "/admin.sock", tenant ? tenant : "",
-				tenant ? ".sock" : "" };
+	const char *parts[] = {srv->dir, tenant ? "/tenant-" : "/admin.sock", tenant ? tenant : "",
+			       tenant ? ".sock" : ""};
 	size_t i, len = 0;
 
 	for (i = 0; i < 4; i++) {
@@ -130,7 +129,7 @@ static int sock_path(const struct sluice_rpc_server *srv, const char *tenant, ch
 /* A socket that answers at `path` belongs to a live server. */
 static bool path_alive(const char *path)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bool alive;
 
@@ -144,7 +143,7 @@ static bool path_alive(const char *path)
 
 static int listen_at(const char *path, int *out)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	int fd, rc;
 
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
@@ -220,7 +219,7 @@ static int cmp_listener(const void *a, const void *b)
 /* Tenant sockets in line with the running configuration's tenants. */
 static void tenants_sync(struct sluice_rpc_server *srv)
 {
-	struct listener key = { .admin = false };
+	struct listener key = {.admin = false};
 	char **names;
 	unsigned int i, j, n = 0;
 	uint64_t gen = sluice_rpc_generation(srv->rpc);
@@ -307,9 +306,10 @@ static bool accept_one(struct sluice_rpc_server *srv, struct listener *l)
 	}
 	/* The file mode already keeps others out; this holds if someone loosens it. */
 	if (l->admin && cred.uid != 0 && cred.uid != geteuid()) {
-		logf_(srv, LOG_NOTICE, "admin.sock: refused pid %d uid %u (not root, not uid %u)", (int)cred.pid,
-		      (unsigned int)cred.uid, (unsigned int)geteuid());
-		say_and_close(fd, SLUICE_RPC_E_DENIED, "the admin socket is for its owner and root");
+		logf_(srv, LOG_NOTICE, "admin.sock: refused pid %d uid %u (not root, not uid %u)",
+		      (int)cred.pid, (unsigned int)cred.uid, (unsigned int)geteuid());
+		say_and_close(fd, SLUICE_RPC_E_DENIED,
+			      "the admin socket is for its owner and root");
 		COUNT(srv, refused_peer, 1);
 		return true;
 	}
@@ -525,15 +525,17 @@ static void *server_main(void *arg)
 			pfd = p;
 			cap_pfd = cap;
 		}
-		pfd[n++] = (struct pollfd){ .fd = srv->wake[0], .events = POLLIN };
+		pfd[n++] = (struct pollfd){.fd = srv->wake[0], .events = POLLIN};
 		for (i = 0; i < srv->nb_ls; i++)
-			pfd[n++] = (struct pollfd){ .fd = srv->ls[i].fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){.fd = srv->ls[i].fd, .events = POLLIN};
 		for (i = 0; i < srv->nb_cl; i++) {
 			struct client *c = &srv->cl[i];
 
 			pfd[n++] = (struct pollfd){
-				.fd = c->fd,
-				.events = c->out ? POLLOUT : c->closing ? 0 : POLLIN,
+			    .fd = c->fd,
+			    .events = c->out	   ? POLLOUT
+				      : c->closing ? 0
+						   : POLLIN,
 			};
 			if (has_pending_line(c))
 				timeout = 0;
@@ -576,7 +578,8 @@ static void *server_main(void *arg)
 			if (!c->dead && c->closing && c->out == NULL)
 				c->dead = true;
 			if (!c->dead && now >= c->deadline) {
-				logf_(srv, LOG_NOTICE, "client cut off: idle for %u ms", srv->opts.idle_ms);
+				logf_(srv, LOG_NOTICE, "client cut off: idle for %u ms",
+				      srv->opts.idle_ms);
 				COUNT(srv, cut_idle, 1);
 				if (c->out == NULL) {
 					char reason[96];

@@ -112,8 +112,8 @@ static void put_flow(FILE *out, const struct sluice_flow *f, bool exact)
 	fputs("        match: {", out);
 	if (!exact)
 		fprintf(out, "family: ipv%u, ", m->family);
-	fprintf(out, "proto: %s, src: \"%s\", dst: \"%s\", sport: %s, dport: %s}\n", proto, src, dst,
-		sp, dp);
+	fprintf(out, "proto: %s, src: \"%s\", dst: \"%s\", sport: %s, dport: %s}\n", proto, src,
+		dst, sp, dp);
 	fputs("        actions: ", out);
 	put_actions(out, &f->actions);
 	fputc('\n', out);

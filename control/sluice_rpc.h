@@ -68,17 +68,18 @@ enum sluice_rpc_code {
 	SLUICE_RPC_PARSE_ERROR = -32700,      /**< not JSON */
 	SLUICE_RPC_INVALID_REQUEST = -32600,  /**< JSON, but not a request (or too large) */
 	SLUICE_RPC_METHOD_NOT_FOUND = -32601, /**< no such method */
-	SLUICE_RPC_INVALID_PARAMS = -32602,   /**< a param missing, unknown, of the wrong type or form */
-	SLUICE_RPC_INTERNAL_ERROR = -32603,   /**< out of memory, a callback missing */
-	SLUICE_RPC_E_INVALID = -32001,        /**< the model refused a value (EINVAL) */
-	SLUICE_RPC_E_EXISTS = -32002,         /**< the object exists (EEXIST) */
-	SLUICE_RPC_E_NOT_FOUND = -32003,      /**< no such object (ENOENT) */
-	SLUICE_RPC_E_LIMIT = -32004,          /**< a limit reached (ENOSPC) */
-	SLUICE_RPC_E_DENIED = -32005,         /**< outside the caller's scope */
-	SLUICE_RPC_E_APPLY = -32006,          /**< the data plane did not take the change */
-	SLUICE_RPC_E_BUSY = -32007,           /**< too many clients; sent before closing */
-	SLUICE_RPC_E_TIMEOUT = -32008,        /**< idle too long; sent before closing */
-	SLUICE_RPC_E_IO = -32009,             /**< a file could not be written */
+	SLUICE_RPC_INVALID_PARAMS =
+	    -32602, /**< a param missing, unknown, of the wrong type or form */
+	SLUICE_RPC_INTERNAL_ERROR = -32603, /**< out of memory, a callback missing */
+	SLUICE_RPC_E_INVALID = -32001,	    /**< the model refused a value (EINVAL) */
+	SLUICE_RPC_E_EXISTS = -32002,	    /**< the object exists (EEXIST) */
+	SLUICE_RPC_E_NOT_FOUND = -32003,    /**< no such object (ENOENT) */
+	SLUICE_RPC_E_LIMIT = -32004,	    /**< a limit reached (ENOSPC) */
+	SLUICE_RPC_E_DENIED = -32005,	    /**< outside the caller's scope */
+	SLUICE_RPC_E_APPLY = -32006,	    /**< the data plane did not take the change */
+	SLUICE_RPC_E_BUSY = -32007,	    /**< too many clients; sent before closing */
+	SLUICE_RPC_E_TIMEOUT = -32008,	    /**< idle too long; sent before closing */
+	SLUICE_RPC_E_IO = -32009,	    /**< a file could not be written */
 };
 
 /** Short name of a code ("Invalid params"), or "Unknown error". */
@@ -211,8 +212,10 @@ struct sluice_rpc_param {
 };
 
 #define SLUICE_RPC_PARAM(name_, decode_, type_, field_, required_)                                 \
-	{ .name = (name_), .decode = (decode_), .offset = offsetof(type_, field_),                 \
-	  .required = (required_) }
+	{                                                                                          \
+		.name = (name_), .decode = (decode_), .offset = offsetof(type_, field_),           \
+		.required = (required_)                                                            \
+	}
 
 enum sluice_rpc_flags {
 	/** Tenant sockets may call it (the admin socket may call everything). */
@@ -249,15 +252,14 @@ struct sluice_rpc_method {
  * @return 0, -EEXIST (a name already registered), -EINVAL (a method without
  *         name or handler), -ENOMEM.
  */
-int sluice_rpc_register(struct sluice_rpc *rpc, const struct sluice_rpc_method *m,
-			unsigned int n);
+int sluice_rpc_register(struct sluice_rpc *rpc, const struct sluice_rpc_method *m, unsigned int n);
 
 /**
  * Record an error for the response and return -1, for `return sluice_rpc_fail(...)`.
  * `field` is relative to the current path ("" or NULL: the path itself).
  */
-int sluice_rpc_fail(struct sluice_rpc_req *req, int code, const char *field, const char *fmt,
-		    ...) __attribute__((format(printf, 4, 5)));
+int sluice_rpc_fail(struct sluice_rpc_req *req, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /**
  * Record a model error (rc a -errno from sluice_model_*() or ops.apply):
@@ -297,9 +299,11 @@ int sluice_rpc_decode_json(struct sluice_rpc_req *req, const json_t *v, void *ou
 int sluice_rpc_decode_port(struct sluice_rpc_req *req, const json_t *v, void *out);
 /** An ingress match [struct sluice_match], as in tenant files: {port, vlan, inner_vlan, vni}. */
 int sluice_rpc_decode_match(struct sluice_rpc_req *req, const json_t *v, void *out);
-/** An exact flow's match [struct sluice_flow_match]: proto, src, dst, sport, dport, all required. */
+/** An exact flow's match [struct sluice_flow_match]: proto, src, dst, sport, dport, all required.
+ */
 int sluice_rpc_decode_flow_match(struct sluice_rpc_req *req, const json_t *v, void *out);
-/** A rule's match [struct sluice_flow_match]: family, proto, src, dst, sport, dport, all optional. */
+/** A rule's match [struct sluice_flow_match]: family, proto, src, dst, sport, dport, all optional.
+ */
 int sluice_rpc_decode_rule_match(struct sluice_rpc_req *req, const json_t *v, void *out);
 /** An action list, or one action [struct sluice_actions], as in tenant files. */
 int sluice_rpc_decode_actions(struct sluice_rpc_req *req, const json_t *v, void *out);
@@ -382,13 +386,13 @@ void sluice_rpc_server_stop(struct sluice_rpc_server *srv);
 struct sluice_rpc_server_stats {
 	uint64_t accepted;
 	uint64_t requests;
-	uint64_t refused_busy;   /**< over max_clients */
-	uint64_t refused_peer;   /**< admin socket, foreign uid */
-	uint64_t cut_oversize;   /**< request over max_msg */
-	uint64_t cut_idle;       /**< idle_ms passed */
-	uint64_t too_large;      /**< responses over max_out, replaced by an error */
-	uint64_t cut_scope;      /**< its tenant was deleted */
-	uint32_t clients;        /**< connected now */
+	uint64_t refused_busy;	 /**< over max_clients */
+	uint64_t refused_peer;	 /**< admin socket, foreign uid */
+	uint64_t cut_oversize;	 /**< request over max_msg */
+	uint64_t cut_idle;	 /**< idle_ms passed */
+	uint64_t too_large;	 /**< responses over max_out, replaced by an error */
+	uint64_t cut_scope;	 /**< its tenant was deleted */
+	uint32_t clients;	 /**< connected now */
 	uint32_t tenant_sockets; /**< listening now */
 };
 

@@ -98,21 +98,22 @@ static void app_log(void *arg, int prio, const char *line)
 int sluice_app_rpc_start(struct sluice_app *app, const char *dir)
 {
 	struct sluice_rpc_opts ro = {
-		.sz = sizeof(ro),
-		.ops = {
-			.config = app_config,
-			.apply = app_apply,
-			.stats = app_stats,
-			.ports = app_ports,
-			.resolve_port = sluice_app_resolve_port,
-			.arg = app,
+	    .sz = sizeof(ro),
+	    .ops =
+		{
+		    .config = app_config,
+		    .apply = app_apply,
+		    .stats = app_stats,
+		    .ports = app_ports,
+		    .resolve_port = sluice_app_resolve_port,
+		    .arg = app,
 		},
-		.lock = &app->cfg_lock,
+	    .lock = &app->cfg_lock,
 	};
 	struct sluice_rpc_server_opts so = {
-		.sz = sizeof(so),
-		.dir = dir,
-		.log = app_log,
+	    .sz = sizeof(so),
+	    .dir = dir,
+	    .log = app_log,
 	};
 	int rc;
 

@@ -29,39 +29,40 @@ static int fd = -1;
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: sluicectl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS]\n"
-		"\n"
-		"  -s, --socket SOCKET  admin.sock, or a tenant's tenant-NAME.sock\n"
-		"                       (default: $SLUICE_RPC_SOCK, else " DEFAULT_SOCK ")\n"
-		"  -j, --json           print the JSON result instead of a table\n"
-		"  -t, --timeout S      seconds to wait for an answer (default 30)\n"
-		"\n"
-		"Commands:\n"
-		"  tenant list | show NAME | del NAME\n"
-		"  tenant add NAME MATCH... [default=ACTIONS]\n"
-		"  tenant add NAME --file FILE.json    a whole tenant (as 'tenant show NAME --json')\n"
-		"  match add|del TENANT MATCH\n"
-		"  default set TENANT ACTIONS\n"
-		"  flow list TENANT | show TENANT NAME | del TENANT NAME\n"
-		"  flow add TENANT [name=N] proto=P src=ADDR dst=ADDR sport=N dport=N actions=ACTIONS\n"
-		"  rule list TENANT | show TENANT NAME | del TENANT NAME\n"
-		"  rule add TENANT [name=N] [priority=N] [family=ipv4|ipv6] [proto=P] [src=PREFIX]\n"
-		"           [dst=PREFIX] [sport=RANGE] [dport=RANGE] actions=ACTIONS\n"
-		"  port list\n"
-		"  stats [TENANT]\n"
-		"  config save FILE                    the running configuration as a tenant file\n"
-		"                                      ('-': standard output)\n"
-		"  methods                             what this socket may call\n"
-		"  call METHOD [PARAMS]                any method, PARAMS a JSON object\n"
-		"\n"
-		"  MATCH    port=P[,vlan=V[,inner_vlan=C]] or vni=N[,port=P]\n"
-		"  ACTIONS  comma-separated: count, drop, vxlan_decap, forward=PORT, to_npu=CONTEXT,\n"
-		"           meter=CIR/PIR/CBS/PBS,\n"
-		"           vxlan_encap=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/UDP_DST/TTL]\n"
-		"  Numbers are numbers; everything else is sent as a string.\n"
-		"\n"
-		"Exit status: 0 done, 1 refused by the server, 2 usage, 3 cannot connect.\n");
+	fprintf(
+	    out,
+	    "Usage: sluicectl [-s SOCKET] [--json] [-t SECONDS] COMMAND [ARGS]\n"
+	    "\n"
+	    "  -s, --socket SOCKET  admin.sock, or a tenant's tenant-NAME.sock\n"
+	    "                       (default: $SLUICE_RPC_SOCK, else " DEFAULT_SOCK ")\n"
+	    "  -j, --json           print the JSON result instead of a table\n"
+	    "  -t, --timeout S      seconds to wait for an answer (default 30)\n"
+	    "\n"
+	    "Commands:\n"
+	    "  tenant list | show NAME | del NAME\n"
+	    "  tenant add NAME MATCH... [default=ACTIONS]\n"
+	    "  tenant add NAME --file FILE.json    a whole tenant (as 'tenant show NAME --json')\n"
+	    "  match add|del TENANT MATCH\n"
+	    "  default set TENANT ACTIONS\n"
+	    "  flow list TENANT | show TENANT NAME | del TENANT NAME\n"
+	    "  flow add TENANT [name=N] proto=P src=ADDR dst=ADDR sport=N dport=N actions=ACTIONS\n"
+	    "  rule list TENANT | show TENANT NAME | del TENANT NAME\n"
+	    "  rule add TENANT [name=N] [priority=N] [family=ipv4|ipv6] [proto=P] [src=PREFIX]\n"
+	    "           [dst=PREFIX] [sport=RANGE] [dport=RANGE] actions=ACTIONS\n"
+	    "  port list\n"
+	    "  stats [TENANT]\n"
+	    "  config save FILE                    the running configuration as a tenant file\n"
+	    "                                      ('-': standard output)\n"
+	    "  methods                             what this socket may call\n"
+	    "  call METHOD [PARAMS]                any method, PARAMS a JSON object\n"
+	    "\n"
+	    "  MATCH    port=P[,vlan=V[,inner_vlan=C]] or vni=N[,port=P]\n"
+	    "  ACTIONS  comma-separated: count, drop, vxlan_decap, forward=PORT, to_npu=CONTEXT,\n"
+	    "           meter=CIR/PIR/CBS/PBS,\n"
+	    "           vxlan_encap=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/UDP_DST/TTL]\n"
+	    "  Numbers are numbers; everything else is sent as a string.\n"
+	    "\n"
+	    "Exit status: 0 done, 1 refused by the server, 2 usage, 3 cannot connect.\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -88,8 +89,9 @@ static json_t *call(const char *method, json_t *params, int *rc)
 	if (fd < 0) {
 		fd = sluice_rpc_connect(sock_path);
 		if (fd < 0) {
-			fprintf(stderr, "sluicectl: cannot connect to %s: %s (is sluice running with "
-					"--rpc-dir?)\n",
+			fprintf(stderr,
+				"sluicectl: cannot connect to %s: %s (is sluice running with "
+				"--rpc-dir?)\n",
 				sock_path, strerror(-fd));
 			*rc = EXIT_CONNECT;
 			json_decref(params);
@@ -116,7 +118,8 @@ static json_t *call(const char *method, json_t *params, int *rc)
 			fputc('\n', stderr);
 		} else {
 			fprintf(stderr, "sluicectl: %s: %s", method,
-				reason ? reason : json_string_value(json_object_get(err, "message")));
+				reason ? reason
+				       : json_string_value(json_object_get(err, "message")));
 			/* Where to look: the path in the params, then the model's key. */
 			at = at ? at : "";
 			field = field ? field : "";
@@ -217,16 +220,18 @@ static json_t *actions(const char *s)
 							   value(p[0]), "pir", value(p[1]), "cbs",
 							   value(p[2]), "pbs", value(p[3])));
 		} else if (strcmp(tok, "vxlan_encap") == 0) {
-			static const char *const keys[] = { "src_mac", "dst_mac", "src_ip", "dst_ip",
-							    "vni",     "udp_src", "udp_dst", "ttl" };
+			static const char *const keys[] = {"src_mac", "dst_mac", "src_ip",
+							   "dst_ip",  "vni",	 "udp_src",
+							   "udp_dst", "ttl"};
 			json_t *e = json_object();
 			int i;
 
 			n = split(eq, '/', p, 8);
 			if (n < 5) {
-				usage_error("vxlan_encap=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/"
-					    "UDP_DST/TTL], got vxlan_encap=%s",
-					    eq);
+				usage_error(
+				    "vxlan_encap=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/"
+				    "UDP_DST/TTL], got vxlan_encap=%s",
+				    eq);
 				json_decref(e);
 				json_decref(l);
 				l = NULL;
@@ -282,8 +287,9 @@ static void fmt_actions(char *buf, size_t n, const json_t *l)
 					 json_integer_value(json_object_get(v, "pbs")));
 			else if (strcmp(k, "vxlan_encap") == 0)
 				snprintf(val, sizeof(val),
-					 "%s/%s/%s/%s/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT
-					 "/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+					 "%s/%s/%s/%s/%" JSON_INTEGER_FORMAT
+					 "/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT
+					 "/%" JSON_INTEGER_FORMAT,
 					 json_string_value(json_object_get(v, "src_mac")),
 					 json_string_value(json_object_get(v, "dst_mac")),
 					 json_string_value(json_object_get(v, "src_ip")),
@@ -301,7 +307,7 @@ static void fmt_actions(char *buf, size_t n, const json_t *l)
 
 static void fmt_match(char *buf, size_t n, const json_t *m)
 {
-	static const char *const keys[] = { "port", "vlan", "inner_vlan", "vni" };
+	static const char *const keys[] = {"port", "vlan", "inner_vlan", "vni"};
 	size_t i, o = 0;
 
 	buf[0] = '\0';
@@ -354,7 +360,8 @@ static void print_flows(const json_t *l, bool rules)
 		fmt_scalar(dp, sizeof(dp), json_object_get(m, "dport"));
 		fmt_actions(acts, sizeof(acts), json_object_get(f, "actions"));
 		if (rules)
-			printf("%-20s %5" JSON_INTEGER_FORMAT " %-6s %-6s %-24s %-11s %-24s %-11s %s\n",
+			printf("%-20s %5" JSON_INTEGER_FORMAT
+			       " %-6s %-6s %-24s %-11s %-24s %-11s %s\n",
 			       json_string_value(json_object_get(f, "name")),
 			       json_integer_value(json_object_get(f, "priority")),
 			       json_string_value(json_object_get(m, "family")), proto,
@@ -396,9 +403,10 @@ static void print_counters(const char *kind, const json_t *o)
 	const char *name;
 	json_t *c;
 
-	json_object_foreach((json_t *)o, name, c) {
-		printf("  %-4s %-24s %16" JSON_INTEGER_FORMAT " %16" JSON_INTEGER_FORMAT, kind, name,
-		       json_integer_value(json_object_get(c, "pkts")),
+	json_object_foreach((json_t *)o, name, c)
+	{
+		printf("  %-4s %-24s %16" JSON_INTEGER_FORMAT " %16" JSON_INTEGER_FORMAT, kind,
+		       name, json_integer_value(json_object_get(c, "pkts")),
 		       json_integer_value(json_object_get(c, "bytes")));
 		if (json_object_get(c, "green"))
 			printf("  green %" JSON_INTEGER_FORMAT " yellow %" JSON_INTEGER_FORMAT
@@ -436,15 +444,16 @@ static void print_stats(const json_t *s, bool detail)
 		bool any = false;
 
 		printf("DROPS:");
-		json_object_foreach((json_t *)drops, name, v)
-			if (json_integer_value(v) != 0) {
-				printf(" %s=%" JSON_INTEGER_FORMAT, name, json_integer_value(v));
-				any = true;
-			}
+		json_object_foreach((json_t *)drops, name, v) if (json_integer_value(v) != 0)
+		{
+			printf(" %s=%" JSON_INTEGER_FORMAT, name, json_integer_value(v));
+			any = true;
+		}
 		printf("%s\n\n", any ? "" : " none");
 	}
 	printf("%-24s %16s %16s\n", "TENANT", "PACKETS", "BYTES");
-	json_object_foreach(json_object_get(s, "tenants"), name, t) {
+	json_object_foreach(json_object_get(s, "tenants"), name, t)
+	{
 		printf("%-24s %16" JSON_INTEGER_FORMAT " %16" JSON_INTEGER_FORMAT "\n", name,
 		       json_integer_value(json_object_get(t, "pkts")),
 		       json_integer_value(json_object_get(t, "bytes")));
@@ -452,9 +461,10 @@ static void print_stats(const json_t *s, bool detail)
 			json_t *d = json_object_get(t, "default");
 
 			if (d != NULL)
-				printf("  %-4s %-24s %16" JSON_INTEGER_FORMAT " %16" JSON_INTEGER_FORMAT
-				       "\n",
-				       "dflt", "default", json_integer_value(json_object_get(d, "pkts")),
+				printf("  %-4s %-24s %16" JSON_INTEGER_FORMAT
+				       " %16" JSON_INTEGER_FORMAT "\n",
+				       "dflt", "default",
+				       json_integer_value(json_object_get(d, "pkts")),
 				       json_integer_value(json_object_get(d, "bytes")));
 			print_counters("flow", json_object_get(t, "flows"));
 			print_counters("rule", json_object_get(t, "rules"));
@@ -547,7 +557,7 @@ static void print_methods(const json_t *l)
 /* key=value arguments of flow add / rule add into params. */
 static json_t *entry_params(const char *tenant, int argc, char **argv, bool rule)
 {
-	static const char *const match_keys[] = { "family", "proto", "src", "dst", "sport", "dport" };
+	static const char *const match_keys[] = {"family", "proto", "src", "dst", "sport", "dport"};
 	json_t *p = json_pack("{s:s,s:{}}", "tenant", tenant, "match");
 	int i;
 
@@ -675,9 +685,10 @@ static int cmd_entry(int argc, char **argv, bool rule)
 	json_t *p;
 
 	if (argc < 2)
-		return usage_error("%s: list TENANT | show TENANT NAME | add TENANT ... | del TENANT "
-				   "NAME",
-				   kind);
+		return usage_error(
+		    "%s: list TENANT | show TENANT NAME | add TENANT ... | del TENANT "
+		    "NAME",
+		    kind);
 	if (strcmp(argv[0], "list") == 0 && argc == 2) {
 		snprintf(method, sizeof(method), "%s_list", kind);
 		return run(method, json_pack("{s:s}", "tenant", argv[1]),
@@ -754,11 +765,11 @@ static int cmd_call(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd;
 	char *end;
@@ -779,7 +790,8 @@ int main(int argc, char **argv)
 		case 't':
 			t = strtol(optarg, &end, 10);
 			if (*end != '\0' || t < 1 || t > 3600)
-				return usage_error("--timeout: '%s' is not 1..3600 seconds", optarg);
+				return usage_error("--timeout: '%s' is not 1..3600 seconds",
+						   optarg);
 			timeout_ms = (int)t * 1000;
 			break;
 		case 'h':

@@ -53,7 +53,7 @@
 #define NVLANS 10
 #define NSTREAMS (NFLOWS + NVLANS)
 #define PER_POLL 12 /* frames per poll: every stream once in NSTREAMS / PER_POLL polls */
-#define CYCLES 250 /* x 4 changes = 1,000 */
+#define CYCLES 250  /* x 4 changes = 1,000 */
 #define MAX_PKTS (64u << 20)
 #define FRAME_LEN 64
 #define TAIL_POLLS 200
@@ -82,9 +82,9 @@ static int ops_apply(void *arg, const struct sluice_config *cfg, struct sluice_e
 
 struct change {
 	uint16_t stream;
-	uint8_t port;      /* where the stream goes once the change is in */
-	uint64_t before;   /* polls completed before the request was sent */
-	uint64_t after;    /* polls completed after the answer came */
+	uint8_t port;	 /* where the stream goes once the change is in */
+	uint64_t before; /* polls completed before the request was sent */
+	uint64_t after;	 /* polls completed after the answer came */
 };
 
 static struct change changes[4 * CYCLES];
@@ -114,7 +114,7 @@ static int client_call(int fd, const char *method, json_t *params, unsigned int 
 static void *client_main(void *arg)
 {
 	int fd = sluice_rpc_connect(sock_path);
-	const struct timespec nap = { 0, 20000 };
+	const struct timespec nap = {0, 20000};
 	unsigned int i, n = 0;
 	uint64_t deadline;
 
@@ -142,9 +142,9 @@ static void *client_main(void *arg)
 			case 0:
 				m = "flow_add";
 				p = json_pack("{s:s,s:s,s:{s:s,s:s,s:s,s:i,s:i},s:{s:i}}", "tenant",
-					      "t0", "name", name, "match", "proto", "udp", "src", src,
-					      "dst", "10.0.1.1", "sport", 1000 + k, "dport", 2000,
-					      "actions", "forward", 1);
+					      "t0", "name", name, "match", "proto", "udp", "src",
+					      src, "dst", "10.0.1.1", "sport", 1000 + k, "dport",
+					      2000, "actions", "forward", 1);
 				c->stream = (uint16_t)k, c->port = 1;
 				break;
 			case 1:
@@ -250,7 +250,8 @@ static void drain_tx(void)
 			if (m->pkt_len != FRAME_LEN) {
 				stray_frames++;
 			} else {
-				memcpy(&seq, rte_pktmbuf_mtod_offset(m, uint8_t *, FRAME_LEN - 4), 4);
+				memcpy(&seq, rte_pktmbuf_mtod_offset(m, uint8_t *, FRAME_LEN - 4),
+				       4);
 				if (seq >= MAX_PKTS)
 					stray_frames++;
 				else if (seen[seq])
@@ -267,26 +268,32 @@ static void drain_tx(void)
 static void test_live_changes(void **state)
 {
 	struct sluice_dp_opts o = {
-		.sz = sizeof(o), .nb_workers = 1, .nb_rxq = 1, .nb_txq = 1, .nb_mbufs = 4095, .burst = 64,
-		.ports_preconfigured = true,
+	    .sz = sizeof(o),
+	    .nb_workers = 1,
+	    .nb_rxq = 1,
+	    .nb_txq = 1,
+	    .nb_mbufs = 4095,
+	    .burst = 64,
+	    .ports_preconfigured = true,
 	};
 	struct sluice_rpc_opts ro = {
-		.sz = sizeof(ro), .ops = { .config = ops_config, .apply = ops_apply },
+	    .sz = sizeof(ro),
+	    .ops = {.config = ops_config, .apply = ops_apply},
 	};
-	struct sluice_rpc_server_opts so = { .sz = sizeof(so), .no_tenant_sockets = true };
+	struct sluice_rpc_server_opts so = {.sz = sizeof(so), .no_tenant_sockets = true};
 	struct sluice_rpc *rpc;
 	struct sluice_rpc_server *srv;
 	struct sluice_config *cfg;
 	struct sluice_tenant *t0;
-	struct sluice_actions fwd2 = { .flags = SLUICE_ACT_FORWARD, .port = 2 };
-	struct sluice_match m0 = { .kind = SLUICE_MATCH_PORT, .port = 0 };
+	struct sluice_actions fwd2 = {.flags = SLUICE_ACT_FORWARD, .port = 2};
+	struct sluice_match m0 = {.kind = SLUICE_MATCH_PORT, .port = 0};
 	struct sluice_err err;
-	uint64_t drops[SLUICE_DROP_MAX], deadline, in_window = 0, per_port[NPORTS] = { 0 };
+	uint64_t drops[SLUICE_DROP_MAX], deadline, in_window = 0, per_port[NPORTS] = {0};
 	uint32_t injected = 0, seq;
 	uint8_t state_now[NSTREAMS];
-	unsigned int next_change[NSTREAMS] = { 0 }, i, k, tail = 0, n_changes;
+	unsigned int next_change[NSTREAMS] = {0}, i, k, tail = 0, n_changes;
 	static unsigned int list[NSTREAMS][64], nlist[NSTREAMS];
-	bool saw_new[NSTREAMS] = { false }, saw_old[NSTREAMS] = { false };
+	bool saw_new[NSTREAMS] = {false}, saw_old[NSTREAMS] = {false};
 	struct rte_mempool *mp;
 	char dir[] = "/tmp/sluice-live-XXXXXX";
 	pthread_t th;
@@ -300,7 +307,7 @@ static void test_live_changes(void **state)
 	assert_non_null(dp);
 	mp = sluice_dp_pool(dp);
 	cfg = sluice_config_new(NPORTS);
-	assert_int_equal(sluice_model_tenant_add(cfg, "t0", (struct sluice_pos){ 0, 0 }, &t0, &err),
+	assert_int_equal(sluice_model_tenant_add(cfg, "t0", (struct sluice_pos){0, 0}, &t0, &err),
 			 0);
 	assert_int_equal(sluice_model_match_add(cfg, t0, &m0, &err), 0);
 	assert_int_equal(sluice_model_default_set(cfg, t0, &fwd2, &err), 0);
@@ -326,13 +333,14 @@ static void test_live_changes(void **state)
 	assert_int_equal(pthread_create(&th, NULL, client_main, NULL), 0);
 	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(mine), &mine), 0);
 
-	/* The stream: PER_POLL frames, one poll, collect; until the client is done and then some. */
+	/* The stream: PER_POLL frames, one poll, collect; until the client is done and then some.
+	 */
 	deadline = rte_rdtsc() + WAIT_NS / 1000000000ull * rte_get_tsc_hz();
 	while (tail < TAIL_POLLS && rte_rdtsc() < deadline) {
 		for (k = 0; k < PER_POLL && injected < MAX_PKTS; k++, injected++)
-			assert_int_equal(rte_ring_enqueue(rx_ring[0],
-							  frame(mp, injected % NSTREAMS, injected)),
-					 0);
+			assert_int_equal(
+			    rte_ring_enqueue(rx_ring[0], frame(mp, injected % NSTREAMS, injected)),
+			    0);
 		sluice_dp_worker_poll(dp, 0);
 		/* Everything injected was taken by this poll: frame -> poll is exact. */
 		assert_int_equal(rte_ring_count(rx_ring[0]), 0);
@@ -385,9 +393,8 @@ static void test_live_changes(void **state)
 		per_port[got]++;
 		/* Changes of this stream that completed before this poll could have started. */
 		for (;;) {
-			const struct change *c = next_change[s] < nlist[s]
-						     ? &changes[list[s][next_change[s]]]
-						     : NULL;
+			const struct change *c =
+			    next_change[s] < nlist[s] ? &changes[list[s][next_change[s]]] : NULL;
 
 			if (c == NULL) {
 				ok = got == state_now[s];
@@ -406,7 +413,8 @@ static void test_live_changes(void **state)
 			next_change[s]++;
 		}
 		if (!ok)
-			fail_msg("frame %u (stream %u, poll %" PRIu64 ") went to port %u, expected %u",
+			fail_msg("frame %u (stream %u, poll %" PRIu64
+				 ") went to port %u, expected %u",
 				 seq, s, poll, got, state_now[s]);
 		if (got == 2)
 			saw_old[s] = true;
@@ -424,9 +432,11 @@ static void test_live_changes(void **state)
 	for (i = 0; i < NSTREAMS; i++)
 		if (!saw_old[i] || !saw_new[i]) {
 			for (k = 0; k < nlist[i]; k++)
-				fprintf(stderr, "  change %u: port %u before %" PRIu64 " after %" PRIu64 "\n",
-					list[i][k], changes[list[i][k]].port, changes[list[i][k]].before,
-					changes[list[i][k]].after);
+				fprintf(stderr,
+					"  change %u: port %u before %" PRIu64 " after %" PRIu64
+					"\n",
+					list[i][k], changes[list[i][k]].port,
+					changes[list[i][k]].before, changes[list[i][k]].after);
 			fail_msg("stream %u: old path %d, new path %d", i, saw_old[i], saw_new[i]);
 		}
 	assert_true(in_window > 0);
@@ -480,10 +490,11 @@ static void ports_create(void)
 
 int main(int argc, char **argv)
 {
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			"--no-telemetry", "--lcores", "0@0,1@1", "--log-level", "lib.eal:error" };
+	char *eal[] = {argv[0],	       "--no-huge",	 "-m",	     "256",	"--no-pci",
+		       "--no-shconf",  "--no-telemetry", "--lcores", "0@0,1@1", "--log-level",
+		       "lib.eal:error"};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_live_changes),
+	    cmocka_unit_test(test_live_changes),
 	};
 	int ret;
 

@@ -105,7 +105,7 @@ static char *tenant_json(const char *name)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sluice_rpc *rpc;
-	struct sluice_load_opts lo = { .sz = sizeof(lo), .nb_ports = 8 };
+	struct sluice_load_opts lo = {.sz = sizeof(lo), .nb_ports = 8};
 	const char *scope = size && (data[0] & 1) ? "a" : NULL;
 	char *before, *after, *b_before, *b_after, *resp, *again;
 	size_t lb, la, l2;
@@ -115,9 +115,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (rpc == NULL) {
 		struct sluice_rpc_opts o = {
-			.sz = sizeof(o),
-			.ops = { .config = stub_config, .apply = stub_apply, .stats = stub_stats,
-				 .ports = stub_ports, .resolve_port = stub_resolve },
+		    .sz = sizeof(o),
+		    .ops = {.config = stub_config,
+			    .apply = stub_apply,
+			    .stats = stub_stats,
+			    .ports = stub_ports,
+			    .resolve_port = stub_resolve},
 		};
 
 		rpc = sluice_rpc_new(&o);

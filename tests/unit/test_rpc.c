@@ -30,7 +30,7 @@
 static struct {
 	struct sluice_config *running;
 	unsigned int applies;
-	int refuse;      /* apply returns this when non-zero */
+	int refuse; /* apply returns this when non-zero */
 	unsigned int stats_calls;
 	char stats_tenant[SLUICE_NAME_MAX];
 } app;
@@ -108,15 +108,16 @@ static struct sluice_rpc *rpc;
 
 static int setup(void **state)
 {
-	struct sluice_load_opts lo = { .sz = sizeof(lo), .nb_ports = 4 };
+	struct sluice_load_opts lo = {.sz = sizeof(lo), .nb_ports = 4};
 	struct sluice_rpc_opts o = {
-		.sz = sizeof(o),
-		.ops = {
-			.config = stub_config,
-			.apply = stub_apply,
-			.stats = stub_stats,
-			.ports = stub_ports,
-			.resolve_port = stub_resolve,
+	    .sz = sizeof(o),
+	    .ops =
+		{
+		    .config = stub_config,
+		    .apply = stub_apply,
+		    .stats = stub_stats,
+		    .ports = stub_ports,
+		    .resolve_port = stub_resolve,
 		},
 	};
 	struct sluice_diags d;
@@ -286,8 +287,7 @@ static void test_envelope(void **state)
 	json_t *r;
 
 	(void)state;
-	raw_err("", SLUICE_RPC_PARSE_ERROR, "",
-		"unexpected token near end of file (at byte 0)");
+	raw_err("", SLUICE_RPC_PARSE_ERROR, "", "unexpected token near end of file (at byte 0)");
 	raw_err("{\"jsonrpc\":\"2.0\",", SLUICE_RPC_PARSE_ERROR, "",
 		"string or '}' expected near end of file (at byte 17)");
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2,\"method\":\"tenant_list\"}",
@@ -309,14 +309,16 @@ static void test_envelope(void **state)
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":5}", SLUICE_RPC_INVALID_REQUEST, "method",
 		"method must be a string, got an integer");
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"tenant_list\"}",
-		SLUICE_RPC_INVALID_REQUEST, "id", "id must be a string, an integer or null, got an object");
+		SLUICE_RPC_INVALID_REQUEST, "id",
+		"id must be a string, an integer or null, got an object");
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tenant_list\",\"extra\":1}",
 		SLUICE_RPC_INVALID_REQUEST, "extra",
 		"unknown member 'extra' in the request (expected jsonrpc, method, params, id)");
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tenant_list\",\"params\":[1]}",
 		INVALID_PARAMS, "params", "params must be an object of named params, got an array");
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"nope\\u0001x\"}",
-		SLUICE_RPC_METHOD_NOT_FOUND, "method", "no method 'nope?x' (rpc_methods lists them)");
+		SLUICE_RPC_METHOD_NOT_FOUND, "method",
+		"no method 'nope?x' (rpc_methods lists them)");
 	/* A method without params refuses any. */
 	raw_err("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tenant_list\",\"params\":{\"x\":1}}",
 		INVALID_PARAMS, "x", "unknown field 'x' in params (expected none)");
@@ -361,9 +363,11 @@ static void test_rpc_methods(void **state)
 			assert_true(json_is_true(json_object_get(m, "tenant_ok")));
 			assert_int_equal(json_array_size(ps), 4);
 			assert_string_equal(str(json_array_get(ps, 0), "name"), "tenant");
-			assert_true(json_is_true(json_object_get(json_array_get(ps, 0), "required")));
+			assert_true(
+			    json_is_true(json_object_get(json_array_get(ps, 0), "required")));
 			assert_string_equal(str(json_array_get(ps, 1), "name"), "name");
-			assert_true(json_is_false(json_object_get(json_array_get(ps, 1), "required")));
+			assert_true(
+			    json_is_false(json_object_get(json_array_get(ps, 1), "required")));
 		}
 	}
 	/* A tenant's socket sees only what it may call; "tenant" is implied there. */
@@ -405,8 +409,10 @@ static void test_tenant_list_get(void **state)
 	assert_int_equal(num(json_array_get(json_object_get(t, "match"), 0), "vlan"), 10);
 	assert_string_equal(str(json_array_get(json_object_get(t, "flows"), 0), "name"), "bf");
 
-	err("tenant_get", NULL, INVALID_PARAMS, "name", "missing field 'name' in params (the tenant)");
-	err("tenant_get", "{}", INVALID_PARAMS, "name", "missing field 'name' in params (the tenant)");
+	err("tenant_get", NULL, INVALID_PARAMS, "name",
+	    "missing field 'name' in params (the tenant)");
+	err("tenant_get", "{}", INVALID_PARAMS, "name",
+	    "missing field 'name' in params (the tenant)");
 	err("tenant_get", "{\"name\":\"zz\"}", SLUICE_RPC_E_NOT_FOUND, "name",
 	    "no tenant 'zz' (tenant_list shows them)");
 	err("tenant_get", "{\"name\":3}", INVALID_PARAMS, "name",
@@ -458,9 +464,9 @@ static void test_tenant_add(void **state)
 	assert_int_equal(c->rules[0].priority, 8191);
 	assert_int_equal(c->rules[0].match.sport_lo, 1024);
 	assert_int_equal(c->rules[0].actions.encap.ttl, 9);
-	assert_int_equal(c->rules[0].actions.flags,
-			 SLUICE_ACT_DECAP | SLUICE_ACT_METER | SLUICE_ACT_ENCAP | SLUICE_ACT_COUNT |
-			     SLUICE_ACT_FORWARD);
+	assert_int_equal(c->rules[0].actions.flags, SLUICE_ACT_DECAP | SLUICE_ACT_METER |
+							SLUICE_ACT_ENCAP | SLUICE_ACT_COUNT |
+							SLUICE_ACT_FORWARD);
 	assert_string_equal(c->default_actions.npu_context, "n1");
 
 	/* tenant_get gives what tenant_add takes: delete, add it back, same tenant. */
@@ -484,8 +490,8 @@ static void test_tenant_add_errors(void **state)
 {
 	(void)state;
 	err("tenant_add", NULL, INVALID_PARAMS, "name", "missing field 'name' in params");
-	err("tenant_add", "{\"name\":\"a\",\"match\":[{\"port\":3}]}", SLUICE_RPC_E_EXISTS,
-	    "name", "tenant 'a' already exists");
+	err("tenant_add", "{\"name\":\"a\",\"match\":[{\"port\":3}]}", SLUICE_RPC_E_EXISTS, "name",
+	    "tenant 'a' already exists");
 	err("tenant_add", "{\"name\":\"a b\",\"match\":[{\"port\":3}]}", SLUICE_RPC_E_INVALID,
 	    "name", "tenant name 'a b' has a character outside [A-Za-z0-9_.-]");
 	err("tenant_add", "{\"name\":\"\",\"match\":[{\"port\":3}]}", SLUICE_RPC_E_INVALID, "name",
@@ -516,7 +522,8 @@ static void test_tenant_add_errors(void **state)
 	err("tenant_add",
 	    "{\"name\":\"c\",\"match\":[{\"port\":3}],\"default\":{\"to_npu\":\"ctx\"}}",
 	    SLUICE_RPC_E_INVALID, "to_npu", "npu context 'ctx' is not declared by tenant 'c'");
-	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[\"x\",\"x\"]}",
+	err("tenant_add",
+	    "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[\"x\",\"x\"]}",
 	    SLUICE_RPC_E_EXISTS, "npu_contexts", "npu context 'x' already declared");
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[7]}",
 	    INVALID_PARAMS, "npu_contexts[0]",
@@ -532,13 +539,14 @@ static void test_tenant_add_errors(void **state)
 	    INVALID_PARAMS, "flows[0].match", "missing field 'match' in flow");
 	/* Where a model error sits in the params comes in data.at. */
 	{
-		json_t *r = request(NULL, "tenant_add",
-				    "{\"name\":\"c\",\"match\":[{\"port\":3}],\"rules\":[{\"match\":{}"
-				    ",\"actions\":\"drop\"},{\"priority\":9000,\"match\":{},"
-				    "\"actions\":\"drop\"}]}");
+		json_t *r =
+		    request(NULL, "tenant_add",
+			    "{\"name\":\"c\",\"match\":[{\"port\":3}],\"rules\":[{\"match\":{}"
+			    ",\"actions\":\"drop\"},{\"priority\":9000,\"match\":{},"
+			    "\"actions\":\"drop\"}]}");
 
-		check_error(r, SLUICE_RPC_E_INVALID, "priority", "priority 9000 out of range 0..8191",
-			    "rule priority");
+		check_error(r, SLUICE_RPC_E_INVALID, "priority",
+			    "priority 9000 out of range 0..8191", "rule priority");
 		assert_string_equal(str(json_object_get(json_object_get(r, "error"), "data"), "at"),
 				    "rules[1]");
 		json_decref(r);
@@ -551,7 +559,8 @@ static void test_tenant_del(void **state)
 	(void)state;
 	err("tenant_del", "{\"name\":\"zz\"}", SLUICE_RPC_E_NOT_FOUND, "name",
 	    "no tenant 'zz' (tenant_list shows them)");
-	err("tenant_del", "{}", INVALID_PARAMS, "name", "missing field 'name' in params (the tenant)");
+	err("tenant_del", "{}", INVALID_PARAMS, "name",
+	    "missing field 'name' in params (the tenant)");
 	ok("tenant_del", "{\"name\":\"a\"}");
 	assert_null(sluice_config_tenant(app.running, "a"));
 	assert_int_equal(app.running->nb_tenants, 1);
@@ -589,8 +598,8 @@ static void test_match(void **state)
 	    "port 64 out of range 0..63");
 	err("match_add", "{\"tenant\":\"b\",\"match\":{\"port\":-1}}", INVALID_PARAMS, "match.port",
 	    "port -1 out of range 0..63");
-	err("match_add", "{\"tenant\":\"b\",\"match\":{\"port\":1.5}}", INVALID_PARAMS, "match.port",
-	    "port: expected a port number or name, got a fractional number");
+	err("match_add", "{\"tenant\":\"b\",\"match\":{\"port\":1.5}}", INVALID_PARAMS,
+	    "match.port", "port: expected a port number or name, got a fractional number");
 	err("match_add", "{\"tenant\":\"b\",\"match\":{\"port\":\"nope\"}}", INVALID_PARAMS,
 	    "match.port", "port 'nope' not found (port_list shows the ports)");
 	err("match_add", "{\"tenant\":\"b\",\"match\":{\"port\":\"big\"}}", INVALID_PARAMS,
@@ -662,12 +671,12 @@ static void test_default_and_actions(void **state)
 	err("default_set", DEF("[{\"meter\":{\"cir\":1,\"pir\":2,\"cbs\":3}},\"drop\"]"),
 	    INVALID_PARAMS, "actions[0].meter.pbs", "missing field 'pbs' in meter");
 	err("default_set", DEF("[{\"meter\":{\"cir\":-1,\"pir\":2,\"cbs\":3,\"pbs\":4}},\"drop\"]"),
-	    INVALID_PARAMS, "actions[0].meter.cir",
-	    "cir -1 out of range 0..9223372036854775807");
+	    INVALID_PARAMS, "actions[0].meter.cir", "cir -1 out of range 0..9223372036854775807");
 	err("default_set", DEF("[{\"meter\":{\"cir\":3,\"pir\":2,\"cbs\":3,\"pbs\":4}},\"drop\"]"),
 	    SLUICE_RPC_E_INVALID, "cir", "cir 3 exceeds pir 2");
-	err("default_set", DEF("[{\"meter\":{\"cir\":1,\"pir\":2,\"cbs\":3,\"pbs\":4,\"x\":1}},"
-			       "\"drop\"]"),
+	err("default_set",
+	    DEF("[{\"meter\":{\"cir\":1,\"pir\":2,\"cbs\":3,\"pbs\":4,\"x\":1}},"
+		"\"drop\"]"),
 	    INVALID_PARAMS, "actions[0].meter.x",
 	    "unknown field 'x' in meter (expected cir, pir, cbs, pbs)");
 	err("default_set",
@@ -680,7 +689,8 @@ static void test_default_and_actions(void **state)
 	    DEF("[{\"vxlan_encap\":{\"src_mac\":\"02:00:00:00:00:01\",\"dst_mac\":"
 		"\"02:00:00:00:00:02\",\"src_ip\":\"1.1.1\",\"dst_ip\":\"2.2.2.2\",\"vni\":1}},"
 		"\"drop\"]"),
-	    INVALID_PARAMS, "actions[0].vxlan_encap.src_ip", "src_ip '1.1.1' is not an IPv4 address");
+	    INVALID_PARAMS, "actions[0].vxlan_encap.src_ip",
+	    "src_ip '1.1.1' is not an IPv4 address");
 	err("default_set",
 	    DEF("[{\"vxlan_encap\":{\"src_mac\":\"02:00:00:00:00:01\",\"dst_mac\":"
 		"\"02:00:00:00:00:02\",\"src_ip\":\"1.1.1.1\",\"dst_ip\":\"0.0.0.0\",\"vni\":1}},"
@@ -761,28 +771,33 @@ static void test_flows(void **state)
 	    "no flow 'f1' in tenant 'a'");
 	err("flow_get", "{\"tenant\":\"a\",\"name\":\"f1\"}", SLUICE_RPC_E_NOT_FOUND, "name",
 	    "no flow 'f1' in tenant 'a'");
-	err("flow_del", "{\"tenant\":\"a\"}", INVALID_PARAMS, "name", "missing field 'name' in params");
+	err("flow_del", "{\"tenant\":\"a\"}", INVALID_PARAMS, "name",
+	    "missing field 'name' in params");
 	err("flow_list", "{\"tenant\":\"a\",\"limit\":-1}", INVALID_PARAMS, "limit",
 	    "limit -1 out of range 0..4294967295");
 	err("flow_add", FLOW("", GOOD, "\"drop\""), SLUICE_RPC_E_EXISTS, "match",
 	    "flow 'flow2' has the same 5-tuple as flow 'flow1'");
-	err("flow_add", FLOW(",\"name\":\"six\"", M5("\"udp\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "7"),
-			     "\"drop\""),
+	err("flow_add",
+	    FLOW(",\"name\":\"six\"", M5("\"udp\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "7"),
+		 "\"drop\""),
 	    SLUICE_RPC_E_EXISTS, "name", "flow 'six' already exists");
 	err("flow_add", "{\"tenant\":\"a\",\"actions\":\"drop\"}", INVALID_PARAMS, "match",
 	    "missing field 'match' in params");
-	err("flow_add", FLOW("", "{\"proto\":\"udp\",\"src\":\"10.1.1.1\",\"dst\":\"10.1.1.2\",\"sport\":5}",
-			     "\"drop\""),
+	err("flow_add",
+	    FLOW("", "{\"proto\":\"udp\",\"src\":\"10.1.1.1\",\"dst\":\"10.1.1.2\",\"sport\":5}",
+		 "\"drop\""),
 	    INVALID_PARAMS, "match.dport", "missing field 'dport' in flow match");
-	err("flow_add", FLOW("", M5("\"udp\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6") , "\"drop\"")
-			    "x",
+	err("flow_add",
+	    FLOW("", M5("\"udp\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\"") "x",
 	    SLUICE_RPC_PARSE_ERROR, "", "'}' expected near 'x' (at byte 163)");
-	err("flow_add", FLOW("", M5("\"sctp\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\""),
+	err("flow_add",
+	    FLOW("", M5("\"sctp\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.proto",
 	    "proto 'sctp' is not tcp, udp, icmp, icmpv6, any or 0..255");
 	err("flow_add", FLOW("", M5("256", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.proto", "proto 256 out of range 0..255");
-	err("flow_add", FLOW("", M5("\"any\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\""),
+	err("flow_add",
+	    FLOW("", M5("\"any\"", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\""),
 	    SLUICE_RPC_E_INVALID, "proto",
 	    "proto any is not allowed in an exact flow; give a protocol");
 	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"::2\"", "5", "6"), "\"drop\""),
@@ -797,38 +812,42 @@ static void test_flows(void **state)
 	err("flow_add", FLOW("", M5("6", "10", "\"10.1.1.2\"", "5", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.src",
 	    "src: expected an address or prefix (a string), got an integer");
-	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "\"5-6\"", "6"), "\"drop\""),
+	err("flow_add",
+	    FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "\"5-6\"", "6"), "\"drop\""),
 	    SLUICE_RPC_E_INVALID, "sport",
 	    "sport 5-6 is a range; an exact flow needs one port (use a rule)");
 	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "70000", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.sport", "sport 70000 out of range 0..65535");
-	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "\"70000\"", "6"),
-			     "\"drop\""),
+	err("flow_add",
+	    FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "\"70000\"", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.sport", "sport 70000 out of range 0..65535");
-	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "\"http\"", "6"), "\"drop\""),
+	err("flow_add",
+	    FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "\"http\"", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.sport", "sport 'http' is not a port, a range LO-HI or any");
 	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "5.0", "6"), "\"drop\""),
 	    INVALID_PARAMS, "match.sport",
-	    "sport: expected a port (an integer) or a string \"LO-HI\" or \"any\", got a fractional "
+	    "sport: expected a port (an integer) or a string \"LO-HI\" or \"any\", got a "
+	    "fractional "
 	    "number");
-	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\"")
-			    "}",
+	err("flow_add", FLOW("", M5("6", "\"10.1.1.1\"", "\"10.1.1.2\"", "5", "6"), "\"drop\"") "}",
 	    SLUICE_RPC_PARSE_ERROR, "", "end of file expected near '}' (at byte 160)");
 	err("flow_add", FLOW(",\"name\":\"a/b\"", GOOD, "\"drop\""), SLUICE_RPC_E_INVALID, "name",
 	    "flow name 'a/b' has a character outside [A-Za-z0-9_.-]");
 	err("flow_add", FLOW(",\"priority\":1", GOOD, "\"drop\""), INVALID_PARAMS, "priority",
 	    "unknown field 'priority' in params (expected name, match, actions, tenant)");
-	err("flow_add", FLOW("", "{\"family\":\"ipv4\",\"proto\":6,\"src\":\"1.1.1.1\","
-				 "\"dst\":\"1.1.1.2\",\"sport\":1,\"dport\":2}",
-			     "\"drop\""),
+	err("flow_add",
+	    FLOW("",
+		 "{\"family\":\"ipv4\",\"proto\":6,\"src\":\"1.1.1.1\","
+		 "\"dst\":\"1.1.1.2\",\"sport\":1,\"dport\":2}",
+		 "\"drop\""),
 	    INVALID_PARAMS, "match.family",
 	    "unknown field 'family' in flow match (expected proto, src, dst, sport, dport)");
 	err("flow_add", FLOW("", GOOD, "{\"forward\":4}"), SLUICE_RPC_E_INVALID, "forward",
 	    "forward port 4 does not exist (ports are 0..3)");
 	err("flow_add", "{\"tenant\":\"zz\",\"match\":{},\"actions\":\"drop\"}",
 	    SLUICE_RPC_E_NOT_FOUND, "tenant", "no tenant 'zz' (tenant_list shows them)");
-	err("flow_add", "{\"tenant\":5,\"match\":{},\"actions\":\"drop\"}", INVALID_PARAMS, "tenant",
-	    "tenant: expected a name (a string), got an integer");
+	err("flow_add", "{\"tenant\":5,\"match\":{},\"actions\":\"drop\"}", INVALID_PARAMS,
+	    "tenant", "tenant: expected a name (a string), got an integer");
 }
 
 static void test_rules(void **state)
@@ -840,9 +859,10 @@ static void test_rules(void **state)
 	r = ok("rule_add", "{\"tenant\":\"a\",\"match\":{\"dst\":\"2001:db8::/32\"},\"actions\":"
 			   "\"drop\"}");
 	assert_string_equal(str(r, "name"), "rule1");
-	ok("rule_add", "{\"tenant\":\"a\",\"name\":\"hi\",\"priority\":8191,\"match\":"
-		       "{\"family\":\"ipv6\",\"proto\":\"any\",\"sport\":\"any\",\"dport\":\"1-2\"},"
-		       "\"actions\":[\"count\",{\"forward\":0}]}");
+	ok("rule_add",
+	   "{\"tenant\":\"a\",\"name\":\"hi\",\"priority\":8191,\"match\":"
+	   "{\"family\":\"ipv6\",\"proto\":\"any\",\"sport\":\"any\",\"dport\":\"1-2\"},"
+	   "\"actions\":[\"count\",{\"forward\":0}]}");
 	a = sluice_config_tenant(app.running, "a");
 	assert_int_equal(a->nb_rules, 3);
 	assert_int_equal(a->rules[1].match.family, 6);
@@ -875,12 +895,14 @@ static void test_rules(void **state)
 	    SLUICE_RPC_E_INVALID, "priority", "priority 8192 out of range 0..8191");
 	err("rule_add", "{\"tenant\":\"a\",\"priority\":\"1\",\"match\":{},\"actions\":\"drop\"}",
 	    INVALID_PARAMS, "priority", "priority: expected an integer, got a string");
-	err("rule_add", "{\"tenant\":\"a\",\"match\":{\"family\":\"ipv4\",\"src\":\"::/0\"},"
-			"\"actions\":\"drop\"}",
+	err("rule_add",
+	    "{\"tenant\":\"a\",\"match\":{\"family\":\"ipv4\",\"src\":\"::/0\"},"
+	    "\"actions\":\"drop\"}",
 	    INVALID_PARAMS, "match.src", "src is IPv6 but family is ipv4");
 	err("rule_add", "{\"tenant\":\"a\",\"match\":{\"family\":\"ipv5\"},\"actions\":\"drop\"}",
 	    INVALID_PARAMS, "match.family", "family 'ipv5' is not ipv4 or ipv6");
-	err("rule_add", "{\"tenant\":\"a\",\"match\":{\"src\":\"10.1.2.3/8\"},\"actions\":\"drop\"}",
+	err("rule_add",
+	    "{\"tenant\":\"a\",\"match\":{\"src\":\"10.1.2.3/8\"},\"actions\":\"drop\"}",
 	    SLUICE_RPC_E_INVALID, "src", "src 10.1.2.3/8 has bits set beyond the prefix length");
 	err("rule_add", "{\"tenant\":\"a\",\"match\":{\"dport\":\"9-8\"},\"actions\":\"drop\"}",
 	    SLUICE_RPC_E_INVALID, "dport", "dport range 9-8 is empty (low > high)");
@@ -939,7 +961,8 @@ static void test_config_save(void **state)
 	sluice_config_free(back);
 	assert_int_equal(unlink(path), 0);
 	snprintf(params, sizeof(params), "{\"path\":\"%s/no/such.yaml\"}", dir);
-	snprintf(path, sizeof(path), "cannot write %s/no/such.yaml: No such file or directory", dir);
+	snprintf(path, sizeof(path), "cannot write %s/no/such.yaml: No such file or directory",
+		 dir);
 	err("config_save", params, SLUICE_RPC_E_IO, "path", path);
 	assert_int_equal(rmdir(dir), 0);
 	err("config_save", "{\"path\":\"rel.yaml\"}", INVALID_PARAMS, "path",
@@ -970,22 +993,22 @@ static void test_apply_refused(void **state)
 
 static void test_scope(void **state)
 {
-	static const char *const admin_only[] = { "tenant_add", "tenant_del", "match_add",
-						  "match_del", "config_save" };
+	static const char *const admin_only[] = {"tenant_add", "tenant_del", "match_add",
+						 "match_del", "config_save"};
 	static const char *const other[][2] = {
-		{ "tenant_get", "{\"name\":\"b\"}" },
-		{ "flow_list", "{\"tenant\":\"b\"}" },
-		{ "flow_get", "{\"tenant\":\"b\",\"name\":\"bf\"}" },
-		{ "flow_del", "{\"tenant\":\"b\",\"name\":\"bf\"}" },
-		{ "flow_add", "{\"tenant\":\"b\",\"match\":{},\"actions\":\"drop\"}" },
-		{ "rule_list", "{\"tenant\":\"b\"}" },
-		{ "rule_add", "{\"tenant\":\"b\",\"match\":{},\"actions\":\"drop\"}" },
-		{ "rule_del", "{\"tenant\":\"b\",\"name\":\"x\"}" },
-		{ "rule_get", "{\"tenant\":\"b\",\"name\":\"x\"}" },
-		{ "default_set", "{\"tenant\":\"b\",\"actions\":\"drop\"}" },
-		{ "stats", "{\"tenant\":\"b\"}" },
-		/* One that does not exist: the same answer, nothing learnt. */
-		{ "flow_list", "{\"tenant\":\"nosuch\"}" },
+	    {"tenant_get", "{\"name\":\"b\"}"},
+	    {"flow_list", "{\"tenant\":\"b\"}"},
+	    {"flow_get", "{\"tenant\":\"b\",\"name\":\"bf\"}"},
+	    {"flow_del", "{\"tenant\":\"b\",\"name\":\"bf\"}"},
+	    {"flow_add", "{\"tenant\":\"b\",\"match\":{},\"actions\":\"drop\"}"},
+	    {"rule_list", "{\"tenant\":\"b\"}"},
+	    {"rule_add", "{\"tenant\":\"b\",\"match\":{},\"actions\":\"drop\"}"},
+	    {"rule_del", "{\"tenant\":\"b\",\"name\":\"x\"}"},
+	    {"rule_get", "{\"tenant\":\"b\",\"name\":\"x\"}"},
+	    {"default_set", "{\"tenant\":\"b\",\"actions\":\"drop\"}"},
+	    {"stats", "{\"tenant\":\"b\"}"},
+	    /* One that does not exist: the same answer, nothing learnt. */
+	    {"flow_list", "{\"tenant\":\"nosuch\"}"},
 	};
 	char reason[160];
 	json_t *r;
@@ -994,8 +1017,10 @@ static void test_scope(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(admin_only) / sizeof(admin_only[0]); i++) {
 		snprintf(reason, sizeof(reason),
-			 "%s needs the admin socket; this one belongs to tenant 'a'", admin_only[i]);
-		err_in("a", admin_only[i], "{\"name\":\"a\"}", SLUICE_RPC_E_DENIED, "method", reason);
+			 "%s needs the admin socket; this one belongs to tenant 'a'",
+			 admin_only[i]);
+		err_in("a", admin_only[i], "{\"name\":\"a\"}", SLUICE_RPC_E_DENIED, "method",
+		       reason);
 	}
 	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
 		json_t *p = json_loads(other[i][1], 0, NULL);
@@ -1041,8 +1066,8 @@ static int do_echo(struct sluice_rpc_req *req, void *params)
 
 	if (p->n == 13)
 		return sluice_rpc_fail(req, SLUICE_RPC_E_INVALID, "n", "13 is unlucky");
-	req->result = json_pack("{s:i,s:s}", "n", p->n, "tenant",
-				req->tenant ? req->tenant->name : "");
+	req->result =
+	    json_pack("{s:i,s:s}", "n", p->n, "tenant", req->tenant ? req->tenant->name : "");
 	return 0;
 }
 
@@ -1054,27 +1079,27 @@ static int do_silent_fail(struct sluice_rpc_req *req, void *params)
 }
 
 static const struct sluice_rpc_param echo_params[] = {
-	SLUICE_RPC_PARAM("n", sluice_rpc_decode_u32, struct echo_p, n, true),
+    SLUICE_RPC_PARAM("n", sluice_rpc_decode_u32, struct echo_p, n, true),
 };
 
 static const struct sluice_rpc_method extra[] = {
-	{ "echo", "test", echo_params, 1, sizeof(struct echo_p), do_echo, SLUICE_RPC_TENANT_OK,
-	  "tenant" },
-	{ "silent", "test", NULL, 0, 0, do_silent_fail, SLUICE_RPC_WRITE, NULL },
+    {"echo", "test", echo_params, 1, sizeof(struct echo_p), do_echo, SLUICE_RPC_TENANT_OK,
+     "tenant"},
+    {"silent", "test", NULL, 0, 0, do_silent_fail, SLUICE_RPC_WRITE, NULL},
 };
 
 static void test_registry(void **state)
 {
 	static const struct sluice_rpc_method dup[] = {
-		{ "x1", NULL, NULL, 0, 0, do_echo, 0, NULL },
-		{ "tenant_list", NULL, NULL, 0, 0, do_echo, 0, NULL },
+	    {"x1", NULL, NULL, 0, 0, do_echo, 0, NULL},
+	    {"tenant_list", NULL, NULL, 0, 0, do_echo, 0, NULL},
 	};
 	static const struct sluice_rpc_method twice[] = {
-		{ "x1", NULL, NULL, 0, 0, do_echo, 0, NULL },
-		{ "x1", NULL, NULL, 0, 0, do_echo, 0, NULL },
+	    {"x1", NULL, NULL, 0, 0, do_echo, 0, NULL},
+	    {"x1", NULL, NULL, 0, 0, do_echo, 0, NULL},
 	};
-	static const struct sluice_rpc_method bad[] = { { "x1", NULL, NULL, 0, 0, NULL, 0, NULL } };
-	struct sluice_rpc_opts o = { .sz = sizeof(o) };
+	static const struct sluice_rpc_method bad[] = {{"x1", NULL, NULL, 0, 0, NULL, 0, NULL}};
+	struct sluice_rpc_opts o = {.sz = sizeof(o)};
 	json_t *r;
 
 	(void)state;
@@ -1144,9 +1169,10 @@ static void test_code_names(void **state)
 	{
 		char *s = sluice_rpc_error_text(SLUICE_RPC_E_BUSY, NULL, "too many");
 
-		assert_string_equal(s, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32007,"
-				       "\"message\":\"Too many clients\",\"data\":{\"field\":\"\","
-				       "\"reason\":\"too many\"}}}");
+		assert_string_equal(s,
+				    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32007,"
+				    "\"message\":\"Too many clients\",\"data\":{\"field\":\"\","
+				    "\"reason\":\"too many\"}}}");
 		free(s);
 	}
 }
@@ -1163,13 +1189,25 @@ static void test_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_envelope),     T(test_rpc_methods),    T(test_tenant_list_get),
-		T(test_tenant_add),   T(test_tenant_add_errors), T(test_tenant_del),
-		T(test_match),	      T(test_default_and_actions), T(test_flows),
-		T(test_rules),	      T(test_ports_stats),    T(test_config_save),
-		T(test_apply_refused), T(test_scope),	      T(test_registry),
-		T(test_generation),   T(test_code_names),     cmocka_unit_test(test_end),
-		SLUICE_TEST_FDS_UNCHANGED,
+	    T(test_envelope),
+	    T(test_rpc_methods),
+	    T(test_tenant_list_get),
+	    T(test_tenant_add),
+	    T(test_tenant_add_errors),
+	    T(test_tenant_del),
+	    T(test_match),
+	    T(test_default_and_actions),
+	    T(test_flows),
+	    T(test_rules),
+	    T(test_ports_stats),
+	    T(test_config_save),
+	    T(test_apply_refused),
+	    T(test_scope),
+	    T(test_registry),
+	    T(test_generation),
+	    T(test_code_names),
+	    cmocka_unit_test(test_end),
+	    SLUICE_TEST_FDS_UNCHANGED,
 	};
 
 	return cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);

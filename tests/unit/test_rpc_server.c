@@ -60,10 +60,11 @@ static int stub_apply(void *arg, const struct sluice_config *cfg, struct sluice_
 	return 0;
 }
 
-static const char base_yaml[] = "tenants:\n"
-				"  - {name: a, match: [{port: 0}], flows: [{name: f1, match: {proto: tcp, "
-				"src: 10.0.0.1, dst: 10.0.0.2, sport: 1, dport: 2}, actions: drop}]}\n"
-				"  - {name: b, match: [{port: 1}]}\n";
+static const char base_yaml[] =
+    "tenants:\n"
+    "  - {name: a, match: [{port: 0}], flows: [{name: f1, match: {proto: tcp, "
+    "src: 10.0.0.1, dst: 10.0.0.2, sport: 1, dport: 2}, actions: drop}]}\n"
+    "  - {name: b, match: [{port: 1}]}\n";
 
 static struct sluice_rpc *rpc;
 static struct sluice_rpc_server *srv;
@@ -81,13 +82,13 @@ static void count_log(void *arg, int prio, const char *line)
 static struct sluice_rpc_server *start(const char *d, uint32_t max_out)
 {
 	struct sluice_rpc_server_opts so = {
-		.sz = sizeof(so),
-		.dir = d,
-		.max_clients = 4,
-		.max_msg = 4096,
-		.idle_ms = IDLE_MS,
-		.max_out = max_out,
-		.log = count_log,
+	    .sz = sizeof(so),
+	    .dir = d,
+	    .max_clients = 4,
+	    .max_msg = 4096,
+	    .idle_ms = IDLE_MS,
+	    .max_out = max_out,
+	    .log = count_log,
 	};
 
 	return sluice_rpc_server_start(rpc, &so);
@@ -96,8 +97,8 @@ static struct sluice_rpc_server *start(const char *d, uint32_t max_out)
 static int setup(void **state)
 {
 	struct sluice_rpc_opts o = {
-		.sz = sizeof(o),
-		.ops = { .config = stub_config, .apply = stub_apply },
+	    .sz = sizeof(o),
+	    .ops = {.config = stub_config, .apply = stub_apply},
 	};
 	struct sluice_diags d;
 
@@ -167,7 +168,7 @@ static char *read_line(int fd)
 	uint64_t end = ms() + WAIT_MS;
 
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		ssize_t n;
 
 		if (ms() >= end)
@@ -272,7 +273,7 @@ static bool exists(const char *name)
 
 static void test_sockets(void **state)
 {
-	const char *names[] = { "admin.sock", "tenant-a.sock", "tenant-b.sock" };
+	const char *names[] = {"admin.sock", "tenant-a.sock", "tenant-b.sock"};
 	struct stat st;
 	unsigned int i;
 	json_t *r;
@@ -312,8 +313,9 @@ static void test_scope(void **state)
 	json_decref(r);
 	/* A's socket cannot list, change or delete B's objects. */
 	assert_int_equal(call_code(a, "flow_list", "{\"tenant\":\"b\"}"), SLUICE_RPC_E_DENIED);
-	assert_int_equal(call_code(a, "rule_add", "{\"tenant\":\"b\",\"match\":{},\"actions\":\"drop\"}"),
-			 SLUICE_RPC_E_DENIED);
+	assert_int_equal(
+	    call_code(a, "rule_add", "{\"tenant\":\"b\",\"match\":{},\"actions\":\"drop\"}"),
+	    SLUICE_RPC_E_DENIED);
 	assert_int_equal(call_code(a, "tenant_del", "{\"name\":\"b\"}"), SLUICE_RPC_E_DENIED);
 	assert_int_equal(call_code(b, "flow_del", "{\"tenant\":\"a\",\"name\":\"f1\"}"),
 			 SLUICE_RPC_E_DENIED);
@@ -338,9 +340,8 @@ static void test_scope(void **state)
 
 	/* A change made elsewhere (the prompt's reload) is picked up when told. */
 	pthread_mutex_lock(sluice_rpc_lock(rpc));
-	assert_int_equal(sluice_model_tenant_add(app.running, "d", (struct sluice_pos){ 0, 0 },
-						 NULL, NULL),
-			 0);
+	assert_int_equal(
+	    sluice_model_tenant_add(app.running, "d", (struct sluice_pos){0, 0}, NULL, NULL), 0);
 	sluice_rpc_config_changed(rpc);
 	pthread_mutex_unlock(sluice_rpc_lock(rpc));
 	WAIT_FOR(exists("tenant-d.sock"));
@@ -358,7 +359,8 @@ static void test_framing(void **state)
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"flow_del\",\"params\":{\"tenant\":\"a\",\"name\":"
 	    "\"f1\"}}\r\n"
 	    "nonsense\n"
-	    "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"flow_list\",\"params\":{\"tenant\":\"a\"}}"
+	    "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"flow_list\",\"params\":{\"tenant\":"
+	    "\"a\"}}"
 	    "\n";
 	json_t *r;
 	char *line;
@@ -492,7 +494,7 @@ static void test_idle_and_slow(void **state)
 	fd = conn("admin.sock");
 	t0 = ms();
 	for (i = 0; i < 40; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 
 		if (send(fd, "{", 1, MSG_NOSIGNAL) != 1 || poll(&p, 1, 50) > 0)
 			break;
@@ -580,7 +582,8 @@ static void test_too_large_response(void **state)
 	json_decref(r);
 	json_object_set_new(p, "limit", json_integer(2));
 	r = sluice_rpc_call(fd, "flow_list", p, WAIT_MS);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "result"), "flows")), 2);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(r, "result"), "flows")),
+			 2);
 	json_decref(r);
 	json_decref(p);
 	close(fd);
@@ -590,9 +593,9 @@ static void test_too_large_response(void **state)
 
 static void test_start_errors(void **state)
 {
-	struct sluice_rpc_server_opts so = { .sz = sizeof(so), .dir = dir };
+	struct sluice_rpc_server_opts so = {.sz = sizeof(so), .dir = dir};
 	char longdir[120], stale[128];
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	struct sluice_rpc_server *s2;
 	int fd;
 
@@ -648,10 +651,16 @@ static void test_start_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_sockets),	T(test_scope),	     T(test_framing),
-		T(test_oversize),	T(test_many_clients), T(test_idle_and_slow),
-		T(test_disconnect_mid_request), T(test_too_large_response), T(test_start_errors),
-		SLUICE_TEST_FDS_UNCHANGED,
+	    T(test_sockets),
+	    T(test_scope),
+	    T(test_framing),
+	    T(test_oversize),
+	    T(test_many_clients),
+	    T(test_idle_and_slow),
+	    T(test_disconnect_mid_request),
+	    T(test_too_large_response),
+	    T(test_start_errors),
+	    SLUICE_TEST_FDS_UNCHANGED,
 	};
 
 	return cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);

@@ -40,7 +40,8 @@ static int resolve(const char *name, uint16_t *port, void *arg)
 }
 
 static const struct sluice_load_opts opts = {
-    .sz = sizeof(opts), .resolve_port = resolve,
+    .sz = sizeof(opts),
+    .resolve_port = resolve,
 };
 
 static struct sluice_config *load_buf(const char *name, const char *buf, size_t len)
@@ -95,8 +96,10 @@ static void assert_model_equal(const struct sluice_config *a, const struct sluic
 			assert_memory_equal(&m, &n, sizeof(m));
 		}
 		for (j = 0; j < x->nb_flows + x->nb_rules; j++) {
-			struct sluice_flow f = j < x->nb_flows ? x->flows[j] : x->rules[j - x->nb_flows];
-			struct sluice_flow g = j < x->nb_flows ? y->flows[j] : y->rules[j - y->nb_flows];
+			struct sluice_flow f =
+			    j < x->nb_flows ? x->flows[j] : x->rules[j - x->nb_flows];
+			struct sluice_flow g =
+			    j < x->nb_flows ? y->flows[j] : y->rules[j - y->nb_flows];
 
 			f.pos = g.pos = (struct sluice_pos){0, 0};
 			if (memcmp(&f, &g, sizeof(f)) != 0)
@@ -159,8 +162,9 @@ static void test_example(void **state)
 /* Every tenant file the functional tests use (the broken ones aside). */
 static void test_func_cases(void **state)
 {
-	static const char *const files[] = {"classify", "decap", "encap", "launcher", "malformed",
-					    "meter", "reload_a", "reload_b", "rules"};
+	static const char *const files[] = {"classify", "decap",     "encap",
+					    "launcher", "malformed", "meter",
+					    "reload_a", "reload_b",  "rules"};
 	char path[512];
 	unsigned int i;
 
@@ -273,12 +277,14 @@ static void test_exact_form(void **state)
 	    "    default: [drop]\n"
 	    "    flows:\n"
 	    "      - name: \"flow0\"\n"
-	    "        match: {proto: tcp, src: \"10.0.0.1\", dst: \"10.0.0.2\", sport: 1, dport: 2}\n"
+	    "        match: {proto: tcp, src: \"10.0.0.1\", dst: \"10.0.0.2\", sport: 1, dport: "
+	    "2}\n"
 	    "        actions: [count, {forward: 1}]\n"
 	    "    rules:\n"
 	    "      - name: \"r\"\n"
 	    "        priority: 3\n"
-	    "        match: {family: ipv4, proto: any, src: \"any\", dst: \"any\", sport: any, dport: "
+	    "        match: {family: ipv4, proto: any, src: \"any\", dst: \"any\", sport: any, "
+	    "dport: "
 	    "53-54}\n"
 	    "        actions: [{to_npu: \"c\"}]\n";
 	struct sluice_config *cfg = load_buf("form.yaml", yaml, strlen(yaml));
@@ -319,9 +325,12 @@ static void test_save_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_example),	  cmocka_unit_test(test_func_cases),
-	    cmocka_unit_test(test_all_constructs), cmocka_unit_test(test_empty),
-	    cmocka_unit_test(test_exact_form),	  cmocka_unit_test(test_save_file),
+	    cmocka_unit_test(test_example),
+	    cmocka_unit_test(test_func_cases),
+	    cmocka_unit_test(test_all_constructs),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_exact_form),
+	    cmocka_unit_test(test_save_file),
 	    SLUICE_TEST_FDS_UNCHANGED,
 	};
 
