@@ -417,7 +417,8 @@ static void run_requests(struct sluice_rpc_server *srv, struct client *c)
 
 		if (c->out != NULL && !flush(srv, c))
 			return;
-		nl = memchr(c->in + c->scan, '\n', c->in_len - c->scan);
+		/* c->in is NULL until the client sent something. */
+		nl = c->scan < c->in_len ? memchr(c->in + c->scan, '\n', c->in_len - c->scan) : NULL;
 		if (nl == NULL) {
 			c->scan = c->in_len;
 			if (c->in_len > srv->opts.max_msg)
