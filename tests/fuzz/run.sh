@@ -31,7 +31,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 ran=0
 failed=0
-for exe in "$build"/tests/fuzz/fuzz_*; do
+# Harnesses live here, or next to the component they test (npu-bridge/*/).
+for exe in "$build"/tests/fuzz/fuzz_* "$build"/npu-bridge/*/fuzz_*; do
 	# Skip meson's object directories (fuzz_*.p).
 	[ -f "$exe" ] && [ -x "$exe" ] || continue
 	name=${exe##*/fuzz_}
