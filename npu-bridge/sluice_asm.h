@@ -166,11 +166,9 @@ struct sluice_asm_flow {
 	bool open;               /**< a frame is open */
 	bool have_last;          /**< the open frame's marker / last chunk was seen */
 	bool any_closed;         /**< last_closed is valid */
-	uint16_t nb_chunks;      /**< tensor: chunks in the open frame */
 	uint32_t frame;          /**< the open frame's timestamp or id */
 	uint32_t top;            /**< newest sequence number accepted in the open frame */
 	uint32_t bytes;          /**< bytes received of the open frame */
-	uint32_t chunks;         /**< packets accepted in the open frame */
 	uint32_t chunk_len;      /**< tensor: the open frame's chunk length */
 	uint32_t last_closed;    /**< timestamp or id of the newest closed frame */
 	uint32_t ssrc;           /**< RFC 4175: the source the frames come from */
@@ -197,7 +195,7 @@ enum sluice_asm_verdict {
  * `p` must come from sluice_asm_parse() with the same geometry.
  * @return a mask of enum sluice_asm_verdict; 0 means refused, with *err set
  *         (LATE, DUPLICATE, WINDOW, OVERFLOW, or TENSOR_CHUNK when a tensor
- *         chunk's count or chunk length differs from its frame's). The open frame is
+ *         chunk's chunk length, hence its count, differs from its frame's). The open frame is
  *         unchanged by a refused packet. On success *err is NONE.
  */
 uint32_t sluice_asm_track(struct sluice_asm_flow *f, const struct sluice_asm_geom *g,
