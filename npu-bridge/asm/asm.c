@@ -142,11 +142,13 @@ static enum sluice_asm_err parse_rfc4175(const struct sluice_asm_geom *g, const 
 	}
 	n++;
 
-	sum = 0;
+	/* At most 16 x 65535: no overflow. *p is written only for a good packet. */
+	for (sum = 0, i = 0; i < n; i++)
+		sum += len_of[i];
+	if (sum > end - pos)
+		return SLUICE_ASM_ERR_RFC4175_LENGTH;
 	p->nb_segs = 0;
 	for (i = 0; i < n; i++) {
-		if (len_of[i] > end - pos)
-			return SLUICE_ASM_ERR_RFC4175_LENGTH;
 		/* Zero-length lines are legal and carry nothing to copy. */
 		if (len_of[i] != 0) {
 			struct sluice_asm_seg *s = &p->seg[p->nb_segs++];
@@ -156,7 +158,6 @@ static enum sluice_asm_err parse_rfc4175(const struct sluice_asm_geom *g, const 
 			s->len = len_of[i];
 		}
 		pos += len_of[i];
-		sum += len_of[i];
 	}
 
 	p->frame = rd32(b + 4);

@@ -310,6 +310,15 @@ static enum sluice_asm_err parse_exact(const struct sluice_asm_geom *g, const ui
 	memset(p, 0xcc, sizeof(*p));
 	e = sluice_asm_parse(g, copy, len, p);
 	free(copy);
+	/* A refused packet leaves *p alone. */
+	if (e != SLUICE_ASM_ERR_NONE) {
+		const uint8_t *raw = (const uint8_t *)p;
+		size_t i;
+
+		for (i = 0; i < sizeof(*p); i++)
+			if (raw[i] != 0xcc)
+				fail_msg("%s: byte %zu of *p written", sluice_asm_err_name(e), i);
+	}
 	return e;
 }
 
