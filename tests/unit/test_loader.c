@@ -640,9 +640,13 @@ static void test_many_errors(void **state)
 	unsigned int i;
 
 	(void)state;
+	if (yaml == NULL) {
+		fail_msg("out of memory");
+		return; /* cmocka's fail_msg is not declared noreturn */
+	}
 	p += sprintf(p, "tenants:\n");
 	for (i = 0; i < 100; i++)
-		p += sprintf(p, "  - {name: t%u, match: [{port: 0, vlan: 4095}]}\n", i);
+		p += snprintf(p, (size_t)(yaml + 64 * 1024 - p), "  - {name: t%u, match: [{port: 0, vlan: 4095}]}\n", i);
 	assert_int_equal(load(yaml, NULL, &cfg, &d), -EINVAL);
 	assert_ptr_equal(cfg, POISON);
 	assert_int_equal(d.count, SLUICE_DIAG_MAX);
@@ -707,8 +711,10 @@ static void test_scale(void **state)
 	double secs;
 
 	(void)state;
-	if (yaml == NULL)
+	if (yaml == NULL) {
 		fail_msg("out of memory");
+		return; /* cmocka's fail_msg is not declared noreturn */
+	}
 	len += (size_t)snprintf(yaml + len, cap - len, "tenants:\n");
 	for (t = 0; t < 1000; t++) {
 		/* Half the flows in one tenant, so per-tenant checks see 50,050. */
@@ -718,13 +724,13 @@ static void test_scale(void **state)
 				       "- name: t%u\n  match: [{port: 0, vlan: %u}]\n  flows:\n", t,
 				       t + 1);
 		for (i = 0; i < nb; i++)
-			len += (size_t)sprintf(
-			    yaml + len,
+			len += (size_t)snprintf(
+			    yaml + len, cap - len,
 			    "  - {match: {proto: tcp, src: 10.0.%u.%u, dst: 10.1.0.1, "
 			    "sport: %u, dport: 80}, actions: [count, {forward: 1}]}\n",
 			    i >> 8 & 0xff, i & 0xff, i >> 16);
-		len += (size_t)sprintf(
-		    yaml + len,
+		len += (size_t)snprintf(
+		    yaml + len, cap - len,
 		    "  rules:\n  - {match: {proto: udp, dport: 53}, actions: [drop]}\n");
 		assert_true(len < cap - (1 << 20));
 	}
