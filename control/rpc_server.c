@@ -36,6 +36,8 @@
 #define ROUND_ACCEPTS 16
 /* How often the thread looks for tenants that came or went, at most. */
 #define SYNC_MS 50
+/* How long a client being closed may keep sending before it is closed anyway. */
+#define DRAIN_MS 2000
 
 struct listener {
 	int fd;
@@ -47,7 +49,8 @@ struct listener {
 struct client {
 	int fd;
 	bool admin;
-	bool closing; /* close once the output is sent */
+	bool closing;  /* close once the output is sent */
+	bool draining; /* output sent and shut: discard input until EOF */
 	bool dead;
 	char scope[SLUICE_NAME_MAX];
 	uint64_t deadline; /* ms, CLOCK_MONOTONIC */
@@ -418,7 +421,8 @@ static void run_requests(struct sluice_rpc_server *srv, struct client *c)
 		if (c->out != NULL && !flush(srv, c))
 			return;
 		/* c->in is NULL until the client sent something. */
-		nl = c->scan < c->in_len ? memchr(c->in + c->scan, '\n', c->in_len - c->scan) : NULL;
+		nl =
+		    c->scan < c->in_len ? memchr(c->in + c->scan, '\n', c->in_len - c->scan) : NULL;
 		if (nl == NULL) {
 			c->scan = c->in_len;
 			if (c->in_len > srv->opts.max_msg)
@@ -483,6 +487,24 @@ static void read_client(struct sluice_rpc_server *srv, struct client *c)
 		c->in_len += (size_t)n;
 }
 
+/* Read and drop what a client being closed still sends. */
+static void drain(struct client *c)
+{
+	char scratch[4096];
+	unsigned int k;
+
+	for (k = 0; k < 64; k++) {
+		ssize_t n = recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT);
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			c->dead = true;
+			return;
+		}
+		if (n < 0)
+			return;
+	}
+}
+
 static bool has_pending_line(const struct client *c)
 {
 	return !c->dead && !c->closing && c->out == NULL && c->scan < c->in_len &&
@@ -534,9 +556,9 @@ static void *server_main(void *arg)
 
 			pfd[n++] = (struct pollfd){
 			    .fd = c->fd,
-			    .events = c->out	   ? POLLOUT
-				      : c->closing ? 0
-						   : POLLIN,
+			    .events = c->out			   ? POLLOUT
+				      : c->closing && !c->draining ? 0
+								   : POLLIN,
 			};
 			if (has_pending_line(c))
 				timeout = 0;
@@ -558,6 +580,8 @@ static void *server_main(void *arg)
 				continue;
 			if (re & POLLOUT)
 				flush(srv, c);
+			else if (c->draining && (re & (POLLIN | POLLHUP | POLLERR)))
+				drain(c);
 			else if (re & (POLLIN | POLLHUP | POLLERR))
 				read_client(srv, c);
 			if (!c->dead && !c->closing)
@@ -576,7 +600,18 @@ static void *server_main(void *arg)
 		for (i = 0; i < srv->nb_cl;) {
 			struct client *c = &srv->cl[i];
 
-			if (!c->dead && c->closing && c->out == NULL)
+			/*
+			 * Its answer sent: shut our side and read what it still sends until it
+			 * closes (bounded by the deadline). Closing with unread input would
+			 * send a reset, and the peer might lose the answer.
+			 */
+			if (!c->dead && c->closing && c->out == NULL && !c->draining) {
+				shutdown(c->fd, SHUT_WR);
+				c->draining = true;
+				if (c->deadline > now + DRAIN_MS)
+					c->deadline = now + DRAIN_MS;
+			}
+			if (!c->dead && c->draining && now >= c->deadline)
 				c->dead = true;
 			if (!c->dead && now >= c->deadline) {
 				logf_(srv, LOG_NOTICE, "client cut off: idle for %u ms",
