@@ -29,6 +29,9 @@ stop_sluice() {
 	done
 	kill -0 "$PID" 2>/dev/null && { kill -KILL "$PID"; fail "sluice did not stop on SIGINT"; }
 	wait "$PID" 2>/dev/null
+	st=$?
+	# 0: a clean exit (under ASan, also no leak).
+	[ "$st" -eq 0 ] || { fail "sluice exited with $st"; tail -20 "$TMP/sluice.out" >&2; }
 	PID=
 }
 trap 'stop_sluice; rm -rf "$TMP"' EXIT
