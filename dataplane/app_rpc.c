@@ -3,7 +3,9 @@
  * The launcher's side of the JSON-RPC control plane: what the dispatcher
  * needs from the data plane (the running configuration, apply, counters,
  * ports), all called on the RPC thread with the application's cfg_lock held,
- * so the prompt and the RPC never change the configuration at once.
+ * so the prompt and the RPC never change the configuration at once. The RPC
+ * thread is created from the main lcore and inherits its CPU, which is not a
+ * worker's: it never competes with the busy-polling workers.
  */
 #include <errno.h>
 #include <stdio.h>
