@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <yaml.h>
 
@@ -578,41 +579,17 @@ static int get_port_range(struct loader *ld, const char *key, yaml_node_t *v, ui
 			  uint16_t *hi)
 {
 	const char *s = get_str(ld, key, v);
-	const char *dash;
-	char buf[48], part[24];
-	uint64_t a = 0, b = 0;
-	int ra, rb;
+	char buf[48];
+	int rc;
 
 	if (s == NULL)
 		return -EINVAL;
-	if (strcmp(s, "any") == 0) {
-		*lo = 0;
-		*hi = UINT16_MAX;
-		return 0;
-	}
-	dash = strchr(s, '-');
-	if (dash == NULL) {
-		ra = rb = parse_u64(s, &a);
-		b = a;
-	} else if ((size_t)(dash - s) < sizeof(part)) {
-		memcpy(part, s, (size_t)(dash - s));
-		part[dash - s] = '\0';
-		ra = parse_u64(part, &a);
-		rb = parse_u64(dash + 1, &b);
-	} else {
-		ra = rb = -EINVAL;
-	}
-	if (ra == -EINVAL || rb == -EINVAL) {
+	rc = sluice_model_parse_ports(s, lo, hi);
+	if (rc == -EINVAL)
 		diag(ld, v, "%s '%s' is not a port, a range LO-HI or any", key, quote(v, buf));
-		return -EINVAL;
-	}
-	if (ra < 0 || rb < 0 || a > UINT16_MAX || b > UINT16_MAX) {
+	else if (rc < 0)
 		diag(ld, v, "%s %s out of range 0..65535", key, quote(v, buf));
-		return -EINVAL;
-	}
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static const char *family_name(uint8_t f)
@@ -1141,14 +1118,13 @@ static void load_tenant(struct loader *ld, yaml_node_t *v)
 	if (ctxs->val && get_list(ld, "npu_contexts", ctxs->val, &it, &end))
 		for (; it < end; it++)
 			load_npu_context(ld, t, node_at(ld, *it));
+	/* No match at all: the model's whole-tenant check says so (none loaded yet). */
 	if (match->val == NULL) {
-		diag(ld, v, "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-		     t->name);
+		if (sluice_model_tenant_check(t, &err) < 0)
+			diag(ld, v, "%s", err.msg);
 	} else if (get_list(ld, "match", match->val, &it, &end)) {
-		if (it == end)
-			diag(ld, match->val,
-			     "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-			     t->name);
+		if (it == end && sluice_model_tenant_check(t, &err) < 0)
+			diag(ld, match->val, "%s", err.msg);
 		for (; it < end; it++)
 			load_match(ld, t, node_at(ld, *it));
 	}
@@ -1440,13 +1416,22 @@ int sluice_config_load_file(const char *path, const struct sluice_load_opts *opt
 		goto out_close;
 	}
 	{
+		/* Model files are named relative to this file: absolute, so a saved copy agrees. */
 		const char *slash = strrchr(path, '/');
-		char dir[SLUICE_NPU_PATH_MAX];
+		char dir[2 * SLUICE_NPU_PATH_MAX], cwd[SLUICE_NPU_PATH_MAX];
+		size_t dlen = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+		size_t at = 0;
 
-		if (slash == NULL)
-			dir[0] = '\0';
-		else
-			snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+		if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL) {
+			at = strlen(cwd);
+			memcpy(dir, cwd, at);
+			if (dlen)
+				dir[at++] = '/';
+		}
+		if (at + dlen >= sizeof(dir))
+			at = dlen = 0; /* too long: model paths then fail as too long themselves */
+		memcpy(dir + at, path, dlen);
+		dir[at + dlen] = '\0';
 		rc = load_buf_at(path, dir, buf, len, opts, out, diags);
 	}
 out_close:

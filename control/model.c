@@ -501,13 +501,45 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	return 0;
 }
 
+int sluice_model_match_del(struct sluice_config *cfg, struct sluice_tenant *t,
+			   const struct sluice_match *m, struct sluice_err *err)
+{
+	struct match_key mk, k;
+	char desc[64];
+	uint32_t j;
+
+	match_pack(m, t->name, &mk);
+	for (j = 0; j < t->nb_matches; j++) {
+		match_pack(&t->matches[j], t->name, &k);
+		if (cmp_match(&k, &mk) == 0)
+			break;
+	}
+	if (j == t->nb_matches) {
+		describe_match(m, desc, sizeof(desc));
+		return fail(err, -ENOENT, "match", "tenant '%s' has no match %s", t->name, desc);
+	}
+	index_del(&cfg->match_index, &mk, cmp_match);
+	memmove(&t->matches[j], &t->matches[j + 1],
+		(t->nb_matches - j - 1) * sizeof(*t->matches));
+	t->nb_matches--;
+	return 0;
+}
+
+int sluice_model_tenant_check(const struct sluice_tenant *t, struct sluice_err *err)
+{
+	if (t->nb_matches == 0)
+		return fail(err, -EINVAL, "match",
+			    "tenant '%s' has no match; give at least one (e.g. {port: 0})",
+			    t->name);
+	return 0;
+}
+
 /* ---- NPU contexts and models ---------------------------------------------- */
 
 static bool mac_is_zero(const uint8_t mac[6])
 {
 	return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
 }
-
 
 void sluice_model_npu_context_init(struct sluice_npu_context *c)
 {
@@ -782,7 +814,7 @@ int sluice_model_npu_model_add(struct sluice_config *cfg, const struct sluice_np
 			       struct sluice_err *err)
 {
 	struct sluice_npu_model_ref *dst;
-	size_t len;
+	size_t len, i;
 	int rc;
 
 	if (memchr(m->name, '\0', SLUICE_NAME_MAX) == NULL)
@@ -797,6 +829,10 @@ int sluice_model_npu_model_add(struct sluice_config *cfg, const struct sluice_np
 	if (len >= SLUICE_NPU_PATH_MAX)
 		return fail(err, -EINVAL, "file", "model '%s' file is longer than %d characters",
 			    m->name, SLUICE_NPU_PATH_MAX - 1);
+	for (i = 0; i < len; i++)
+		if (m->file[i] < 0x20 || m->file[i] >= 0x7f)
+			return fail(err, -EINVAL, "file", "model '%s' file has a non-printable character",
+				    m->name);
 	if (npu_model_index(cfg, m->name) >= 0)
 		return fail(err, -EEXIST, "name", "model '%s' already exists", m->name);
 	if (cfg->npu.nb_models >= SLUICE_NPU_MODEL_REFS_MAX)
@@ -1335,6 +1371,106 @@ int sluice_model_parse_proto(const char *s, uint8_t *proto, bool *any)
 	*proto = (uint8_t)n;
 	*any = false;
 	return 0;
+}
+
+/* Decimal or 0x-hexadecimal, as tenant files write numbers. */
+static int parse_port_number(const char *s, size_t len, uint16_t *out)
+{
+	unsigned int base = 10, d;
+	uint32_t v = 0;
+	size_t i = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, i = 2;
+	if (i == len)
+		return -EINVAL;
+	for (; i < len; i++) {
+		int h = hexval(s[i]);
+
+		if (h < 0 || (unsigned int)h >= base)
+			return -EINVAL;
+		d = (unsigned int)h;
+		v = v * base + d;
+		if (v > UINT16_MAX) {
+			/* Keep reading: a later bad character makes it -EINVAL. */
+			for (i++; i < len; i++)
+				if (hexval(s[i]) < 0 || (unsigned int)hexval(s[i]) >= base)
+					return -EINVAL;
+			return -ERANGE;
+		}
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int sluice_model_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	uint16_t a, b;
+	int ra, rb;
+
+	if (strcmp(s, "any") == 0) {
+		*lo = 0;
+		*hi = UINT16_MAX;
+		return 0;
+	}
+	if (dash == NULL) {
+		ra = rb = parse_port_number(s, strlen(s), &a);
+		b = a;
+	} else {
+		ra = parse_port_number(s, (size_t)(dash - s), &a);
+		rb = parse_port_number(dash + 1, strlen(dash + 1), &b);
+	}
+	if (ra == -EINVAL || rb == -EINVAL)
+		return -EINVAL;
+	if (ra < 0 || rb < 0)
+		return -ERANGE;
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+void sluice_model_format_prefix(uint8_t family, const uint8_t addr[16], uint8_t len, char *buf,
+				size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (len == 0 || (family != 4 && family != 6)) {
+		snprintf(buf, n, "any");
+		return;
+	}
+	addr_str(family, addr, ip);
+	if (len == (family == 4 ? 32 : 128))
+		snprintf(buf, n, "%s", ip);
+	else
+		snprintf(buf, n, "%s/%u", ip, len);
+}
+
+void sluice_model_format_ports(uint16_t lo, uint16_t hi, char *buf, size_t n)
+{
+	if (lo == 0 && hi == UINT16_MAX)
+		snprintf(buf, n, "any");
+	else if (lo == hi)
+		snprintf(buf, n, "%u", lo);
+	else
+		snprintf(buf, n, "%u-%u", lo, hi);
+}
+
+void sluice_model_format_proto(uint8_t proto, bool any, char *buf, size_t n)
+{
+	const char *name = any ? "any" : proto == 6 ? "tcp" : proto == 17 ? "udp"
+				 : proto == 1 ? "icmp" : proto == 58 ? "icmpv6" : NULL;
+
+	if (name != NULL)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "%u", proto);
+}
+
+void sluice_model_format_mac(const uint8_t mac[6], char *buf, size_t n)
+{
+	snprintf(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
 }
 
 const char *sluice_match_kind_name(enum sluice_match_kind kind)

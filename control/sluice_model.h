@@ -388,6 +388,23 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 			   const struct sluice_match *m, struct sluice_err *err);
 
 /**
+* Remove an ingress match from a tenant: the one equal to `m` in the fields
+ * its kind uses (as sluice_model_match_add() stored it).
+ * @return 0, or -ENOENT (field "match", msg naming the match).
+ */
+int sluice_model_match_del(struct sluice_config *cfg, struct sluice_tenant *t,
+			   const struct sluice_match *m, struct sluice_err *err);
+
+/**
+ * Check what must hold of a whole tenant once all its objects are in, which
+ * no single add can check: at least one ingress match. The loader calls it
+ * for each tenant of a file; the RPC after a call that creates a tenant or
+ * removes a match.
+ * @return 0 or -EINVAL (field "match").
+ */
+int sluice_model_tenant_check(const struct sluice_tenant *t, struct sluice_err *err);
+
+/**
  * Declare an NPU context by name only (no model): to_npu may name it, and its
  * packets are dropped as npu_not_attached.
  * @return 0, or -EINVAL (bad name), -EEXIST, -ENOSPC
@@ -516,11 +533,39 @@ int sluice_model_rule_del(struct sluice_tenant *t, const char *name, struct slui
  */
 int sluice_model_parse_prefix(const char *s, uint8_t *family, uint8_t addr[16], uint8_t *len);
 
+/**
+ * Parse a port range: "80", "1024-65535" (inclusive), or "any" (0-65535).
+ * Numbers are decimal or 0x-hexadecimal. Low > high is not checked here
+ * (rules and flows reject it with a message).
+ * @return 0, -EINVAL (not a port, a range or any), or -ERANGE (a number
+ *         above 65535).
+ */
+int sluice_model_parse_ports(const char *s, uint16_t *lo, uint16_t *hi);
+
 /** Parse "aa:bb:cc:dd:ee:ff". @return 0 or -EINVAL. */
 int sluice_model_parse_mac(const char *s, uint8_t mac[6]);
 
 /** Parse a protocol: "tcp", "udp", "icmp", "icmpv6", "any" or a number 0..255. @return 0 or -EINVAL. */
 int sluice_model_parse_proto(const char *s, uint8_t *proto, bool *any);
+
+/*
+ * Formatters: the inverse of the parsers above, in the canonical form the
+ * tenant file writer and the RPC listings use (parsing it back gives the same
+ * value). Each writes a NUL-terminated string into buf, truncated to n.
+ */
+
+/** Buffer size that fits any formatted prefix. */
+#define SLUICE_FMT_PREFIX_MAX 48
+
+/** "any" for /0, the bare address for a host (/32, /128), else "addr/len". */
+void sluice_model_format_prefix(uint8_t family, const uint8_t addr[16], uint8_t len, char *buf,
+				size_t n);
+/** "any" for 0-65535, "80" for one port, else "lo-hi". */
+void sluice_model_format_ports(uint16_t lo, uint16_t hi, char *buf, size_t n);
+/** "any", "tcp", "udp", "icmp", "icmpv6", or the number. */
+void sluice_model_format_proto(uint8_t proto, bool any, char *buf, size_t n);
+/** "aa:bb:cc:dd:ee:ff", lower case. */
+void sluice_model_format_mac(const uint8_t mac[6], char *buf, size_t n);
 
 /** Name of a match kind ("port", "vlan", "qinq", "vni"). */
 const char *sluice_match_kind_name(enum sluice_match_kind kind);

@@ -22,12 +22,14 @@
 
 #include "sluice_app.h"
 #include "sluice_loader.h"
+#include "sluice_rpc.h"
 
-static struct sluice_app app;
+static struct sluice_app app = { .cfg_lock = PTHREAD_MUTEX_INITIALIZER };
 
 struct args {
 	const char *tenants;
 	const char *stats_json;
+	const char *rpc_dir;
 	bool interactive;
 	unsigned int stats_period;
 	uint64_t gen_pps;
@@ -55,6 +57,8 @@ static void usage(const char *prog)
 	       "                        (overrides the tenant file's npu.device; default swnpu)\n"
 	       "  --npu-copy MODE       how frames reach NPU memory: cpu, dmadev (needs\n"
 	       "                        --vdev dma_skeleton0... and --iova-mode=va) or zerocopy\n"
+	       "  --rpc-dir DIR         serve JSON-RPC (sluicectl) on DIR/admin.sock and\n"
+	       "                        DIR/tenant-NAME.sock per tenant (default: off)\n"
 	       "  --help                this text\n"
 	       "\n"
 	       "Ports are every ethdev EAL found (e.g. --vdev net_null0), numbered in order.\n"
@@ -80,7 +84,7 @@ static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
 
 enum {
 	OPT_TENANTS = 256, OPT_FWD_MODE, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD,
-	OPT_BURST, OPT_MBUFS, OPT_VXLAN_PORT, OPT_STATS_PERIOD, OPT_GEN, OPT_STATS_JSON, OPT_HELP,
+	OPT_BURST, OPT_MBUFS, OPT_VXLAN_PORT, OPT_STATS_PERIOD, OPT_GEN, OPT_STATS_JSON, OPT_RPC_DIR, OPT_HELP,
 	OPT_NPU, OPT_NPU_COPY,
 };
 
@@ -99,6 +103,7 @@ static const struct option long_opts[] = {
 	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
 	{ "gen", required_argument, NULL, OPT_GEN },
 	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+	{ "rpc-dir", required_argument, NULL, OPT_RPC_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "npu", required_argument, NULL, OPT_NPU },
 	{ "npu-copy", required_argument, NULL, OPT_NPU_COPY },
@@ -180,6 +185,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			a->dp.npu_copy_set = true;
 			break;
+		case OPT_RPC_DIR:
+			a->rpc_dir = optarg;
+			break;
 		case OPT_HELP:
 			return 1;
 		default:
@@ -212,7 +220,7 @@ static bool wants_help(int argc, char **argv)
 }
 
 /* Ethdev names, plus "gen0" for the traffic source (its ethdev is "net_ring_gen0"). */
-static int resolve_port(const char *name, uint16_t *port, void *arg)
+int sluice_app_resolve_port(const char *name, uint16_t *port, void *arg)
 {
 	struct sluice_app *a = arg;
 
@@ -228,7 +236,7 @@ int sluice_app_reload(struct sluice_app *a, const char *path, FILE *out)
 	struct sluice_load_opts lo = {
 		.sz = sizeof(lo),
 		.nb_ports = sluice_dp_nb_ports(a->dp),
-		.resolve_port = resolve_port,
+		.resolve_port = sluice_app_resolve_port,
 		.resolve_arg = a,
 	};
 	struct sluice_diags diags;
@@ -254,6 +262,8 @@ int sluice_app_reload(struct sluice_app *a, const char *path, FILE *out)
 		snprintf(a->tenants, sizeof(a->tenants), "%s", path);
 		if (a->gen)
 			sluice_gen_set_config(a->gen, cfg);
+		if (a->rpc)
+			sluice_rpc_config_changed(a->rpc);
 	}
 	sluice_config_free(cfg);
 	return ret;
@@ -337,6 +347,8 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 	while (!atomic_load(&a->quit)) {
 		int i;
 
+		/* The prompt, live stats and the source read or change the configuration. */
+		pthread_mutex_lock(&a->cfg_lock);
 		for (i = 0; cl != NULL && i < 64; i++) {
 			int st = cmdline_poll(cl);
 
@@ -356,6 +368,7 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 			last = now;
 			next = now + period * hz;
 		}
+		pthread_mutex_unlock(&a->cfg_lock);
 		/* The main lcore is not a worker: yield the core between rounds. */
 		nanosleep(&nap, NULL);
 	}
@@ -408,6 +421,13 @@ int main(int argc, char **argv)
 	ret = sluice_dp_launch(app.dp);
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cannot launch workers: %s\n", strerror(-ret));
+	if (a.rpc_dir && sluice_app_rpc_start(&app, a.rpc_dir) != 0) {
+		sluice_dp_join(app.dp);
+		sluice_dp_destroy(app.dp);
+		sluice_gen_destroy(app.gen);
+		rte_eal_cleanup();
+		return 1;
+	}
 	printf("sluice: %u ports, %u workers, mode %s, tenants %s\n", sluice_dp_nb_ports(app.dp),
 	       sluice_dp_nb_workers(app.dp), sluice_fwd_mode_name(sluice_dp_fwd_mode(app.dp)),
 	       a.tenants ? a.tenants : "(none: everything is dropped as no_tenant)");
@@ -422,6 +442,7 @@ int main(int argc, char **argv)
 	if (cl)
 		cmdline_stdin_exit(cl);
 
+	sluice_app_rpc_stop(&app);
 	sluice_dp_join(app.dp);
 	print_final(&app);
 	if (a.stats_json) {

@@ -142,11 +142,13 @@ static enum sluice_asm_err parse_rfc4175(const struct sluice_asm_geom *g, const 
 	}
 	n++;
 
-	sum = 0;
+	/* At most 16 x 65535: no overflow. *p is written only for a good packet. */
+	for (sum = 0, i = 0; i < n; i++)
+		sum += len_of[i];
+	if (sum > end - pos)
+		return SLUICE_ASM_ERR_RFC4175_LENGTH;
 	p->nb_segs = 0;
 	for (i = 0; i < n; i++) {
-		if (len_of[i] > end - pos)
-			return SLUICE_ASM_ERR_RFC4175_LENGTH;
 		/* Zero-length lines are legal and carry nothing to copy. */
 		if (len_of[i] != 0) {
 			struct sluice_asm_seg *s = &p->seg[p->nb_segs++];
@@ -156,7 +158,6 @@ static enum sluice_asm_err parse_rfc4175(const struct sluice_asm_geom *g, const 
 			s->len = len_of[i];
 		}
 		pos += len_of[i];
-		sum += len_of[i];
 	}
 
 	p->frame = rd32(b + 4);
@@ -303,13 +304,10 @@ void sluice_asm_flow_abandon(struct sluice_asm_flow *f)
 		flow_close(f);
 }
 
+/* Tensor chunks tile the frame, so all its bytes means every chunk. */
 static bool flow_complete(const struct sluice_asm_flow *f, const struct sluice_asm_geom *g)
 {
-	if (f->bytes != sluice_asm_frame_bytes(g))
-		return false;
-	if (g->fmt == SLUICE_ASM_TENSOR)
-		return f->chunks == f->nb_chunks;
-	return f->have_last;
+	return f->bytes == sluice_asm_frame_bytes(g) && (g->fmt == SLUICE_ASM_TENSOR || f->have_last);
 }
 
 /* Tensor: the chunk length L of the packet's frame, 0 for a one-chunk frame. */
@@ -341,8 +339,8 @@ uint32_t sluice_asm_track(struct sluice_asm_flow *f, const struct sluice_asm_geo
 	if (f->open && p->frame == f->frame && !restart) {
 		uint32_t ahead = p->seq - f->top, behind = f->top - p->seq, s;
 
-		if (g->fmt == SLUICE_ASM_TENSOR &&
-		    (p->nb_chunks != f->nb_chunks || chunk_len(p) != f->chunk_len))
+		/* With the frame size, the chunk length fixes the count too. */
+		if (g->fmt == SLUICE_ASM_TENSOR && chunk_len(p) != f->chunk_len)
 			return refuse(err, SLUICE_ASM_ERR_TENSOR_CHUNK);
 		if (serial_after(p->seq, f->top) ? ahead > w : behind >= w)
 			return refuse(err, SLUICE_ASM_ERR_WINDOW);
@@ -374,15 +372,12 @@ uint32_t sluice_asm_track(struct sluice_asm_flow *f, const struct sluice_asm_geo
 		f->frame = p->frame;
 		f->top = p->seq;
 		f->bytes = 0;
-		f->chunks = 0;
-		f->nb_chunks = p->nb_chunks;
 		f->chunk_len = g->fmt == SLUICE_ASM_TENSOR ? chunk_len(p) : 0;
 		f->ssrc = p->ssrc;
 		memset(f->seen, 0, sizeof(f->seen));
 	}
 	seen_set(f, p->seq);
 	f->bytes += p->bytes;
-	f->chunks++;
 	f->have_last = f->have_last || p->last;
 	if (flow_complete(f, g)) {
 		flow_close(f);

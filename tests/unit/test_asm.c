@@ -310,6 +310,15 @@ static enum sluice_asm_err parse_exact(const struct sluice_asm_geom *g, const ui
 	memset(p, 0xcc, sizeof(*p));
 	e = sluice_asm_parse(g, copy, len, p);
 	free(copy);
+	/* A refused packet leaves *p alone. */
+	if (e != SLUICE_ASM_ERR_NONE) {
+		const uint8_t *raw = (const uint8_t *)p;
+		size_t i;
+
+		for (i = 0; i < sizeof(*p); i++)
+			if (raw[i] != 0xcc)
+				fail_msg("%s: byte %zu of *p written", sluice_asm_err_name(e), i);
+	}
 	return e;
 }
 
@@ -666,28 +675,61 @@ static void test_rfc_reverse_window(void **state)
 	free(ref);
 }
 
-/* A big frame (more packets than the window) completes in order and with local reordering. */
-static void test_rfc_long_frame(void **state)
+/*
+ * Feed packets k[0, n) with each block of `block` reversed (the tail block
+ * too): every packet is within block - 1 of the newest. One frame, so the
+ * first opens it and the last completes it.
+ */
+static void feed_blocks_reversed(struct rx *rx, const struct pkt *k, unsigned int n,
+				 unsigned int block)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int start = i / block * block;
+		unsigned int end = start + block < n ? start + block : n;
+
+		FEED(rx, &k[end - 1 - (i - start)], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0),
+		     OK);
+	}
+}
+
+/*
+ * Frames of more packets than the sequence ring (SLUICE_ASM_WINDOW_MAX)
+ * complete in order and with reordering inside the window: the window
+ * slides, and ring slots reused from 1024 packets back are not duplicates.
+ */
+static void test_long_frames(void **state)
 {
 	struct sluice_asm_geom g = geom(SLUICE_ASM_RFC4175, SLUICE_ASM_RGB8, 320, 240, 16);
 	static struct pkt k[PKTS_MAX];
 	uint8_t *ref = ref_frame(&g, 6);
-	unsigned int n, i;
+	unsigned int n;
 	struct rx rx;
 
 	(void)state;
-	n = rtp_packetize(k, PKTS_MAX, &g, ref, 1400 - 12, rtp_at(0xfffffe00u, 0));
-	/* Two segments (1374 bytes) a packet: 230400 / 1374 rounded up. */
-	assert_int_equal(n, 168);
+	/* 200-byte payloads: one 64-pixel segment (192 bytes) each, 1200 packets. */
+	n = rtp_packetize(k, PKTS_MAX, &g, ref, 200, rtp_at(0xfffffe00u, 0));
+	assert_int_equal(n, 1200);
 	rx_init(&rx, &g);
-	/* Swap neighbours in blocks of 16: each packet stays within 15 of the newest. */
-	for (i = 0; i < n; i++) {
-		unsigned int j = (i / 16) * 16 + 15 - i % 16;
+	feed_blocks_reversed(&rx, k, n, 16);
+	assert_frame(&rx, ref);
+	n = rtp_packetize(k, PKTS_MAX, &g, ref, 200, rtp_at(0xfffffe00u + n, 3000));
+	feed_blocks_reversed(&rx, k, n, 1);
+	assert_frame(&rx, ref);
+	rx_fini(&rx);
+	free(ref);
 
-		if (j >= n)
-			j = i;
-		FEED(&rx, &k[j], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0), OK);
-	}
+	/* Tensor: 64x64x3 in 8-byte chunks, 1536 of them. */
+	g = geom(SLUICE_ASM_TENSOR, SLUICE_ASM_RGB8, 64, 64, 16);
+	ref = ref_frame(&g, 7);
+	n = tensor_packetize(k, PKTS_MAX, &g, ref, 8, 5);
+	assert_int_equal(n, 1536);
+	rx_init(&rx, &g);
+	feed_blocks_reversed(&rx, k, n, 16);
+	assert_frame(&rx, ref);
+	n = tensor_packetize(k, PKTS_MAX, &g, ref, 8, 6);
+	feed_blocks_reversed(&rx, k, n, 1);
 	assert_frame(&rx, ref);
 	rx_fini(&rx);
 	free(ref);
@@ -1311,6 +1353,8 @@ static const struct bad_input bad_inputs[] = {
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
 	{ "tensor_length_short_of_packet", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0000 0001 00000000 0017 0000" T24,
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
+	{ "tensor_length_one_short_of_packet", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0000 0001 00000000 0018 0000" T24 "00",
+	  SLUICE_ASM_ERR_TENSOR_CHUNK },
 	{ "tensor_offset_past_frame", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0000 0001 00000018 0001 0000 00",
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
 	{ "tensor_offset_plus_length_past_frame", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0000 0001 00000011 0008 0000" D8,
@@ -1329,7 +1373,7 @@ static const struct bad_input bad_inputs[] = {
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
 	{ "tensor_last_short_of_end", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0002 0003 00000010 0007 0000 00112233445566",
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
-	{ "tensor_last_offset_not_multiple", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0002 0003 0000000f 0009 0000" D8 "88",
+	{ "tensor_last_offset_not_multiple", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0002 0003 00000011 0007 0000 00112233445566",
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
 	{ "tensor_last_longer_than_chunk", G_TENSOR, "534c544e 01 01 01 03 0004 0002 00000007 0001 0002 00000004 0014 0000" D8 D8 "8899aabb",
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
@@ -1586,7 +1630,7 @@ int main(void)
 		cmocka_unit_test(test_rfc_rtp_options),
 		cmocka_unit_test(test_rfc_permutations),
 		cmocka_unit_test(test_rfc_reverse_window),
-		cmocka_unit_test(test_rfc_long_frame),
+		cmocka_unit_test(test_long_frames),
 		cmocka_unit_test(test_rfc_marker_first),
 		cmocka_unit_test(test_rfc_loss),
 		cmocka_unit_test(test_rfc_duplicate_late_window),

@@ -955,6 +955,127 @@ static void test_parsers(void **state)
 	assert_int_equal(sluice_model_parse_proto("-1", &proto, &any), -EINVAL);
 }
 
+/* ---- match delete, whole-tenant check -------------------------------------- */
+
+static void test_match_del(void **state)
+{
+	struct sluice_config *cfg = sluice_config_new(0);
+	struct sluice_match vlan = {.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 100};
+	struct sluice_match vni = {.kind = SLUICE_MATCH_VNI, .port = SLUICE_PORT_ANY, .vni = 7};
+	/* Fields the kind does not use do not take part in the lookup. */
+	struct sluice_match vlan_noise = {.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 100,
+					  .inner_vlan = 5, .vni = 9};
+	struct sluice_tenant *a, *b;
+	struct sluice_err err;
+
+	(void)state;
+	a = tenant(cfg, "a");
+	assert_int_equal(sluice_model_tenant_check(a, &err), -EINVAL);
+	assert_string_equal(err.field, "match");
+	assert_string_equal(err.msg, "tenant 'a' has no match; give at least one (e.g. {port: 0})");
+	assert_int_equal(sluice_model_match_add(cfg, a, &vlan, &err), 0);
+	assert_int_equal(sluice_model_match_add(cfg, a, &vni, &err), 0);
+	assert_int_equal(sluice_model_tenant_check(a, &err), 0);
+
+	vlan.vlan = 101;
+	assert_int_equal(sluice_model_match_del(cfg, a, &vlan, &err), -ENOENT);
+	assert_string_equal(err.field, "match");
+	assert_string_equal(err.msg, "tenant 'a' has no match port 0 vlan 101");
+	assert_int_equal(a->nb_matches, 2);
+	assert_int_equal(sluice_model_match_del(cfg, a, &vlan_noise, &err), 0);
+	assert_int_equal(a->nb_matches, 1);
+	assert_int_equal(a->matches[0].kind, SLUICE_MATCH_VNI);
+	/* The index forgot it too: another tenant may take it now, but not the VNI. */
+	b = tenant(cfg, "b");
+	a = sluice_config_tenant(cfg, "a");
+	vlan.vlan = 100;
+	assert_int_equal(sluice_model_match_add(cfg, b, &vlan, &err), 0);
+	assert_int_equal(sluice_model_match_add(cfg, b, &vni, &err), -EEXIST);
+	assert_int_equal(sluice_model_match_del(cfg, b, &vni, &err), -ENOENT);
+	assert_string_equal(err.msg, "tenant 'b' has no match vni 7");
+	assert_int_equal(sluice_model_match_del(cfg, a, &vni, &err), 0);
+	assert_int_equal(a->nb_matches, 0);
+	assert_int_equal(sluice_model_tenant_check(a, &err), -EINVAL);
+	assert_int_equal(sluice_model_match_add(cfg, b, &vni, &err), 0);
+	sluice_config_free(cfg);
+}
+
+static void test_ports_and_formats(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		uint16_t lo, hi;
+	} ports[] = {
+	    {"80", 0, 80, 80},		{"0", 0, 0, 0},		   {"65535", 0, 65535, 65535},
+	    {"1024-65535", 0, 1024, 65535}, {"any", 0, 0, 65535}, {"0x50", 0, 80, 80},
+	    {"90-80", 0, 90, 80},	{"65536", -ERANGE, 0, 0}, {"1-70000", -ERANGE, 0, 0},
+	    {"", -EINVAL, 0, 0},	{"-", -EINVAL, 0, 0},	   {"1-", -EINVAL, 0, 0},
+	    {"-1", -EINVAL, 0, 0},	{"80x", -EINVAL, 0, 0},	   {"0x", -EINVAL, 0, 0},
+	    {"99999x", -EINVAL, 0, 0},	{"1-2-3", -EINVAL, 0, 0},  {"ANY", -EINVAL, 0, 0},
+	    {" 80", -EINVAL, 0, 0},	{"8a", -EINVAL, 0, 0},
+	};
+	uint8_t a4[16] = {10, 1, 0, 0}, a6[16] = {0x20, 0x01, 0x0d, 0xb8}, fam, back[16], len;
+	uint8_t mac[6] = {0x02, 0xab, 0, 0, 0x10, 0xff}, mac2[6], proto;
+	char buf[SLUICE_FMT_PREFIX_MAX];
+	unsigned int i;
+	bool any;
+
+	(void)state;
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		uint16_t lo = 7, hi = 7;
+		int rc = sluice_model_parse_ports(ports[i].in, &lo, &hi);
+
+		if (rc != ports[i].rc)
+			fail_msg("parse_ports('%s') = %d, expected %d", ports[i].in, rc, ports[i].rc);
+		assert_int_equal(lo, rc == 0 ? ports[i].lo : 7);
+		assert_int_equal(hi, rc == 0 ? ports[i].hi : 7);
+	}
+
+	sluice_model_format_prefix(4, a4, 16, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0/16");
+	sluice_model_format_prefix(4, a4, 32, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0");
+	sluice_model_format_prefix(4, a4, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+	sluice_model_format_prefix(6, a6, 32, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::/32");
+	sluice_model_format_prefix(6, a6, 128, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::");
+	/* Parsing the canonical form gives the value back. */
+	assert_int_equal(sluice_model_parse_prefix("2001:db8::/32", &fam, back, &len), 0);
+	assert_memory_equal(back, a6, 16);
+
+	sluice_model_format_ports(0, 65535, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+	sluice_model_format_ports(53, 53, buf, sizeof(buf));
+	assert_string_equal(buf, "53");
+	sluice_model_format_ports(1024, 65535, buf, sizeof(buf));
+	assert_string_equal(buf, "1024-65535");
+	sluice_model_format_ports(0, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+
+	for (i = 0; i < 256; i++) {
+		sluice_model_format_proto((uint8_t)i, false, buf, sizeof(buf));
+		assert_int_equal(sluice_model_parse_proto(buf, &proto, &any), 0);
+		assert_int_equal(proto, i);
+		assert_false(any);
+	}
+	sluice_model_format_proto(6, false, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp");
+	sluice_model_format_proto(58, false, buf, sizeof(buf));
+	assert_string_equal(buf, "icmpv6");
+	sluice_model_format_proto(47, false, buf, sizeof(buf));
+	assert_string_equal(buf, "47");
+	sluice_model_format_proto(6, true, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+
+	sluice_model_format_mac(mac, buf, sizeof(buf));
+	assert_string_equal(buf, "02:ab:00:00:10:ff");
+	assert_int_equal(sluice_model_parse_mac(buf, mac2), 0);
+	assert_memory_equal(mac, mac2, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -965,6 +1086,7 @@ int main(void)
 	    cmocka_unit_test(test_flow_add),	cmocka_unit_test(test_flow_del),
 	    cmocka_unit_test(test_rule_add),	cmocka_unit_test(test_rule_limit),
 	    cmocka_unit_test(test_clone),	cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_match_del), cmocka_unit_test(test_ports_and_formats),
 		SLUICE_TEST_FDS_UNCHANGED,
 	};
 
