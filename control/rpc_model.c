@@ -1190,7 +1190,8 @@ static int do_npu_context_add(struct sluice_rpc_req *req, void *params)
 	sluice_rpc_path_pop(req, mark);
 	if (rc < 0)
 		return -1;
-	req->result = json_pack("{s:s#}", "name", p->c.name, (int)strnlen(p->c.name, SLUICE_NAME_MAX));
+	req->result =
+	    json_pack("{s:s#}", "name", p->c.name, (int)strnlen(p->c.name, SLUICE_NAME_MAX));
 	return req->result ? 0 : nomem(req);
 }
 
@@ -1270,8 +1271,9 @@ static int do_npu_context_get(struct sluice_rpc_req *req, void *params)
 static json_t *npu_model_entry(const struct sluice_npu_model_ref *m,
 			       const struct sluice_rpc_npu_model *info)
 {
-	json_t *o = json_pack("{s:s#,s:s#}", "name", m->name, (int)strnlen(m->name, SLUICE_NAME_MAX),
-			      "file", m->file, (int)strnlen(m->file, SLUICE_NPU_PATH_MAX));
+	json_t *o =
+	    json_pack("{s:s#,s:s#}", "name", m->name, (int)strnlen(m->name, SLUICE_NAME_MAX),
+		      "file", m->file, (int)strnlen(m->file, SLUICE_NPU_PATH_MAX));
 
 	if (o != NULL && info != NULL) {
 		json_object_set_new(o, "classes", json_integer(info->classes));
@@ -1308,9 +1310,9 @@ static int do_npu_model_list(struct sluice_rpc_req *req, void *params)
 		o = npu_model_entry(&npu->models[i], rc == 0 ? &info : NULL);
 		/* A model the device cannot load any more is listed with the reason. */
 		if (o != NULL && rc < 0)
-			json_object_set_new(o, "error",
-					    json_string(err.msg[0] ? err.msg
-								   : "no NPU device to describe it"));
+			json_object_set_new(
+			    o, "error",
+			    json_string(err.msg[0] ? err.msg : "no NPU device to describe it"));
 		if (o == NULL || json_array_append_new(l, o) != 0) {
 			json_decref(l);
 			return nomem(req);
@@ -1362,8 +1364,8 @@ static int do_npu_model_add(struct sluice_rpc_req *req, void *params)
 	if (rc < 0) {
 		if (err.field[0] == '\0')
 			snprintf(err.field, sizeof(err.field), "file");
-		return sluice_rpc_fail_model(
-		    req, rc == -ENOMEM || rc == -ENOSPC ? rc : -EINVAL, &err);
+		return sluice_rpc_fail_model(req, rc == -ENOMEM || rc == -ENOSPC ? rc : -EINVAL,
+					     &err);
 	}
 	req->result = npu_model_entry(&ref, &info);
 	return req->result ? 0 : nomem(req);
@@ -1487,14 +1489,12 @@ static const struct sluice_rpc_method model_methods[] = {
      sizeof(struct name_p), do_npu_context_get, TENANT, "tenant"},
     {"npu_model_list", "the npu section's models with classes and MACs", NULL, 0, 0,
      do_npu_model_list, TENANT, NULL},
-    {"npu_model_add", "add a model blob, loaded and checked by the device first",
-     npu_model_params, NB(npu_model_params), sizeof(struct npu_model_p), do_npu_model_add, WRITE,
-     NULL},
+    {"npu_model_add", "add a model blob, loaded and checked by the device first", npu_model_params,
+     NB(npu_model_params), sizeof(struct npu_model_p), do_npu_model_add, WRITE, NULL},
     {"npu_model_del", "delete a model no context uses", name_params, NB(name_params),
      sizeof(struct name_p), do_npu_model_del, WRITE, NULL},
     {"npu_fault", "inject a device fault into a tenant's NPU context (tests, soak)",
-     npu_fault_params, NB(npu_fault_params), sizeof(struct npu_fault_p), do_npu_fault, 0,
-     "tenant"},
+     npu_fault_params, NB(npu_fault_params), sizeof(struct npu_fault_p), do_npu_fault, 0, "tenant"},
 };
 
 int rpc_model_register(struct sluice_rpc *rpc)

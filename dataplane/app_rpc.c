@@ -122,12 +122,12 @@ static json_t *app_npu_stats(void *arg, const char *tenant, const char *name)
 		return NULL;
 	}
 	o = json_object();
-	dev = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "enqueued",
-			(json_int_t)st.dev.enqueued, "dequeued", (json_int_t)st.dev.dequeued,
-			"completed_ok", (json_int_t)st.dev.completed_ok, "errors",
-			(json_int_t)st.dev.errors, "window_faults", (json_int_t)st.dev.window_faults,
-			"ring_full", (json_int_t)st.dev.ring_full, "dropped",
-			(json_int_t)st.dev.dropped, "busy_ns", (json_int_t)st.dev.busy_ns);
+	dev = json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "enqueued", (json_int_t)st.dev.enqueued,
+	    "dequeued", (json_int_t)st.dev.dequeued, "completed_ok",
+	    (json_int_t)st.dev.completed_ok, "errors", (json_int_t)st.dev.errors, "window_faults",
+	    (json_int_t)st.dev.window_faults, "ring_full", (json_int_t)st.dev.ring_full, "dropped",
+	    (json_int_t)st.dev.dropped, "busy_ns", (json_int_t)st.dev.busy_ns);
 	if (o == NULL || dev == NULL) {
 		json_decref(o);
 		json_decref(dev);
@@ -135,7 +135,8 @@ static json_t *app_npu_stats(void *arg, const char *tenant, const char *name)
 		return NULL;
 	}
 	for (k = 0; k < SLUICE_BRIDGE_CTR_MAX; k++)
-		json_object_set_new(o, sluice_bridge_ctr_name(k), json_integer((json_int_t)st.ctr[k]));
+		json_object_set_new(o, sluice_bridge_ctr_name(k),
+				    json_integer((json_int_t)st.ctr[k]));
 	json_object_set_new(o, "latency_p50_ns", json_integer((json_int_t)st.p50_ns));
 	json_object_set_new(o, "latency_p99_ns", json_integer((json_int_t)st.p99_ns));
 	json_object_set_new(o, "queued", json_integer(st.queued));

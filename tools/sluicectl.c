@@ -739,21 +739,22 @@ static void print_npu_contexts(const json_t *l)
 		char input[48] = "-";
 
 		if (!json_is_string(c)) {
-			snprintf(input, sizeof(input), "%s %s %" JSON_INTEGER_FORMAT "x%" JSON_INTEGER_FORMAT,
+			snprintf(input, sizeof(input),
+				 "%s %s %" JSON_INTEGER_FORMAT "x%" JSON_INTEGER_FORMAT,
 				 json_string_value(json_object_get(in, "format")),
-				 json_string_value(json_object_get(in, "pixel")), ctx_num(in, "width"),
-				 ctx_num(in, "height"));
+				 json_string_value(json_object_get(in, "pixel")),
+				 ctx_num(in, "width"), ctx_num(in, "height"));
 			printf("%-16s %-16s %-12s %-18s %4" JSON_INTEGER_FORMAT
 			       " %6" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
 			       " %5" JSON_INTEGER_FORMAT "\n",
 			       json_string_value(json_object_get(e, "tenant")),
 			       json_string_value(json_object_get(c, "name")), ctx_model(c), input,
-			       ctx_num(c, "priority"), ctx_num(c, "weight"), ctx_num(c, "quota_fps"),
-			       ctx_num(c, "queue_depth"));
+			       ctx_num(c, "priority"), ctx_num(c, "weight"),
+			       ctx_num(c, "quota_fps"), ctx_num(c, "queue_depth"));
 		} else {
 			printf("%-16s %-16s %-12s %-18s %4s %6s %7s %5s\n",
-			       json_string_value(json_object_get(e, "tenant")), json_string_value(c),
-			       "-", "-", "-", "-", "-", "-");
+			       json_string_value(json_object_get(e, "tenant")),
+			       json_string_value(c), "-", "-", "-", "-", "-", "-");
 		}
 	}
 }
@@ -793,7 +794,7 @@ static void print_npu_context(const json_t *r)
 
 		printf("  device:\n");
 		json_object_foreach((json_t *)v, key, d)
-			printf("    %-18s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(d));
+		    printf("    %-18s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(d));
 	}
 }
 
@@ -806,8 +807,9 @@ static void print_npu_models(const json_t *l)
 		const json_t *m = json_array_get(l, i);
 
 		if (json_object_get(m, "error") != NULL)
-			printf("%-16s %7s %12s  %s (%s)\n", json_string_value(json_object_get(m, "name")),
-			       "?", "?", json_string_value(json_object_get(m, "file")),
+			printf("%-16s %7s %12s  %s (%s)\n",
+			       json_string_value(json_object_get(m, "name")), "?", "?",
+			       json_string_value(json_object_get(m, "file")),
 			       json_string_value(json_object_get(m, "error")));
 		else
 			printf("%-16s %7" JSON_INTEGER_FORMAT " %12" JSON_INTEGER_FORMAT "  %s\n",
@@ -830,14 +832,16 @@ static int cmd_npu_context(int argc, char **argv)
 	json_t *c;
 
 	if (argc >= 1 && strcmp(argv[0], "list") == 0 && argc <= 2)
-		return run("npu_context_list", argc == 2 ? json_pack("{s:s}", "tenant", argv[1]) : NULL,
+		return run("npu_context_list",
+			   argc == 2 ? json_pack("{s:s}", "tenant", argv[1]) : NULL,
 			   print_npu_contexts);
 	if (argc == 3 && strcmp(argv[0], "show") == 0)
-		return run("npu_context_get", json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]),
+		return run("npu_context_get",
+			   json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]),
 			   print_npu_context);
 	if (argc == 3 && strcmp(argv[0], "del") == 0)
-		return run("npu_context_del", json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]),
-			   NULL);
+		return run("npu_context_del",
+			   json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]), NULL);
 	if (strcmp(argc ? argv[0] : "", "add") != 0 || argc < 3 || argc > 4)
 		return usage_error("npu context list [TENANT] | show TENANT NAME | "
 				   "add TENANT NAME|JSON|--file FILE | del TENANT NAME");

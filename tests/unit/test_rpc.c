@@ -116,8 +116,8 @@ static int stub_npu_model(void *arg, const struct sluice_config *cfg,
 		int e = errno;
 
 		snprintf(err->field, sizeof(err->field), "file");
-		snprintf(err->msg, sizeof(err->msg), "model '%s': cannot open %.120s: %s", ref->name,
-			 ref->file, strerror(e));
+		snprintf(err->msg, sizeof(err->msg), "model '%s': cannot open %.120s: %s",
+			 ref->name, ref->file, strerror(e));
 		return -e;
 	}
 	len = fread(blob, 1, sizeof(blob), f);
@@ -1069,8 +1069,8 @@ static void test_apply_refused(void **state)
 
 static void test_scope(void **state)
 {
-	static const char *const admin_only[] = {"tenant_add",	  "tenant_del",	   "match_add",
-						 "match_del",	  "config_save",   "npu_model_add",
+	static const char *const admin_only[] = {"tenant_add",	  "tenant_del",	 "match_add",
+						 "match_del",	  "config_save", "npu_model_add",
 						 "npu_model_del", "npu_fault"};
 	static const char *const other[][2] = {
 	    {"tenant_get", "{\"name\":\"b\"}"},
@@ -1176,8 +1176,8 @@ static const struct sluice_rpc_method extra[] = {
 	"{\"name\":\"cam\",\"model\":\"digits\",\"input\":{\"format\":\"rfc4175\",\"pixel\":"      \
 	"\"rgb8\",\"width\":64,\"height\":48,\"payload_type\":96},\"weight\":5,\"priority\":3,"    \
 	"\"quota_fps\":30,\"batch\":{\"threshold\":2,\"timeout_us\":500},\"queue_depth\":8,"       \
-	"\"result\":{\"port\":\"p2\",\"dst_mac\":\"02:00:00:00:00:02\",\"src_mac\":"            \
-	"\"02:00:00:00:00:01\",\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.2\",\"dport\":"     \
+	"\"result\":{\"port\":\"p2\",\"dst_mac\":\"02:00:00:00:00:02\",\"src_mac\":"               \
+	"\"02:00:00:00:00:01\",\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.2\",\"dport\":"         \
 	"9000}}"
 
 static void npu_ctx_err(const char *ctx, int code, const char *field, const char *reason)
@@ -1315,7 +1315,8 @@ static void test_npu_contexts(void **state)
 	       "no npu context 'cam' in tenant 'b'");
 	err_in("b", "npu_context_del", "{\"tenant\":\"a\",\"name\":\"cam\"}", SLUICE_RPC_E_DENIED,
 	       "tenant", "this socket belongs to tenant 'b'; it cannot reach tenant 'a'");
-	err_in("b", "npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\",\"count\":1}",
+	err_in("b", "npu_fault",
+	       "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\",\"count\":1}",
 	       SLUICE_RPC_E_DENIED, "method",
 	       "npu_fault needs the admin socket; this one belongs to tenant 'b'");
 
@@ -1335,7 +1336,8 @@ static void test_npu_contexts(void **state)
 		    "missing field 'input' in npu context (a context with a model needs it)");
 	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"input\":{\"format\":\"h264\","
 		    "\"width\":8,\"height\":8}}",
-		    INVALID_PARAMS, "context.input.format", "format 'h264' is not rfc4175 or tensor");
+		    INVALID_PARAMS, "context.input.format",
+		    "format 'h264' is not rfc4175 or tensor");
 	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"input\":{\"format\":\"tensor\","
 		    "\"width\":8,\"height\":8},\"result\":\"back\"}",
 		    INVALID_PARAMS, "context.result",
@@ -1345,7 +1347,8 @@ static void test_npu_contexts(void **state)
 		    "\"width\":8,\"height\":8},\"batch\":{\"size\":2}}",
 		    INVALID_PARAMS, "context.batch.size",
 		    "unknown field 'size' in batch (expected threshold, timeout_us)");
-	npu_ctx_err("7", INVALID_PARAMS, "context", "context: expected a name or an object, got an "
+	npu_ctx_err("7", INVALID_PARAMS, "context",
+		    "context: expected a name or an object, got an "
 		    "integer");
 	err("npu_context_add", "{\"tenant\":\"a\"}", INVALID_PARAMS, "context",
 	    "missing field 'context' in params");
@@ -1380,8 +1383,8 @@ static void test_npu_contexts(void **state)
 	sluice_config_free(back);
 	free(yaml);
 	/* tenant_add takes the same shapes. */
-	ok("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[\"n\"," CAM
-	   "]}");
+	ok("tenant_add",
+	   "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[\"n\"," CAM "]}");
 	r = ok("npu_context_get", "{\"tenant\":\"c\",\"name\":\"cam\"}");
 	assert_int_equal(num(json_object_get(r, "context"), "weight"), 5);
 }
@@ -1416,7 +1419,8 @@ static void test_npu_fault(void **state)
 	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\"}", INVALID_PARAMS,
 	    "count", "kind error needs a count of 1 or more");
 	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"ctx\",\"kind\":\"error\",\"count\":1}",
-	    SLUICE_RPC_E_INVALID, "name", "npu context 'ctx' has no model: it is not on the device");
+	    SLUICE_RPC_E_INVALID, "name",
+	    "npu context 'ctx' has no model: it is not on the device");
 	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"nope\",\"kind\":\"error\",\"count\":1}",
 	    SLUICE_RPC_E_NOT_FOUND, "name", "no npu context 'nope' in tenant 'a'");
 	err("npu_fault", "{\"name\":\"cam\",\"kind\":\"error\",\"count\":1}", INVALID_PARAMS,
