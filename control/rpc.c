@@ -42,6 +42,7 @@ static const struct {
     {SLUICE_RPC_E_BUSY, "Too many clients"},
     {SLUICE_RPC_E_TIMEOUT, "Timed out"},
     {SLUICE_RPC_E_IO, "I/O error"},
+    {SLUICE_RPC_E_IN_USE, "In use"},
 };
 
 const char *sluice_rpc_code_name(int code)
@@ -124,6 +125,9 @@ int sluice_rpc_fail_model(struct sluice_rpc_req *req, int rc, const struct sluic
 		break;
 	case -ENOSPC:
 		code = SLUICE_RPC_E_LIMIT;
+		break;
+	case -EBUSY:
+		code = SLUICE_RPC_E_IN_USE;
 		break;
 	default:
 		code = SLUICE_RPC_INTERNAL_ERROR;

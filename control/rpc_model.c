@@ -513,6 +513,179 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 	return l;
 }
 
+/* ---- NPU contexts -------------------------------------------------------------- */
+
+static int dec_npu_format(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	char buf[RPC_QUOTE_MAX];
+	const char *s = NULL;
+
+	if (field_str(req, NULL, v, "a stream format (a string)", &s, buf) < 0)
+		return -1;
+	if (sluice_npu_format_parse(s, out) < 0)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
+				       "format '%s' is not rfc4175 or tensor", buf);
+	return 0;
+}
+
+static int dec_npu_pixel(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	char buf[RPC_QUOTE_MAX];
+	const char *s = NULL;
+
+	if (field_str(req, NULL, v, "a pixel format (a string)", &s, buf) < 0)
+		return -1;
+	if (sluice_npu_pixel_parse(s, out) < 0)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
+				       "pixel '%s' is not gray8 or rgb8", buf);
+	return 0;
+}
+
+static const struct sluice_rpc_param npu_input_keys[] = {
+    P("format", dec_npu_format, struct sluice_npu_input, format, true),
+    P("pixel", dec_npu_pixel, struct sluice_npu_input, pixel, false),
+    P("width", dec_u16, struct sluice_npu_input, width, true),
+    P("height", dec_u16, struct sluice_npu_input, height, true),
+    P("payload_type", dec_u8, struct sluice_npu_input, payload_type, false),
+};
+
+static int dec_npu_input(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	return sluice_rpc_decode_object(req, v, "input", npu_input_keys, NB(npu_input_keys), NULL,
+					out);
+}
+
+static const struct sluice_rpc_param npu_batch_keys[] = {
+    P("threshold", dec_u16, struct sluice_npu_context, batch_threshold, false),
+    P("timeout_us", sluice_rpc_decode_u32, struct sluice_npu_context, batch_timeout_us, false),
+};
+
+static const struct sluice_rpc_param npu_result_keys[] = {
+    P("port", sluice_rpc_decode_port, struct sluice_npu_result_dest, port, true),
+    P("dst_mac", dec_mac, struct sluice_npu_result_dest, dst_mac, true),
+    P("src_mac", dec_mac, struct sluice_npu_result_dest, src_mac, true),
+    P("src_ip", dec_ipv4, struct sluice_npu_result_dest, src_ip, true),
+    P("dst_ip", dec_ipv4, struct sluice_npu_result_dest, dst_ip, true),
+    P("sport", dec_u16, struct sluice_npu_result_dest, sport, false),
+    P("dport", dec_u16, struct sluice_npu_result_dest, dport, true),
+};
+
+/* "sender", or an explicit destination. */
+static int dec_npu_result(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	struct sluice_npu_result_dest *r = out;
+
+	if (json_is_string(v)) {
+		char buf[RPC_QUOTE_MAX];
+
+		if (strcmp(json_string_value(v), "sender") == 0 &&
+		    json_string_length(v) == strlen("sender")) {
+			r->to_sender = true;
+			return 0;
+		}
+		return sluice_rpc_fail(
+		    req, SLUICE_RPC_INVALID_PARAMS, NULL,
+		    "result '%s' is not sender or an object (port, dst_mac, src_mac, src_ip, "
+		    "dst_ip, dport)",
+		    rpc_printable(json_string_value(v), json_string_length(v), buf));
+	}
+	memset(r, 0, sizeof(*r));
+	return sluice_rpc_decode_object(req, v, "result", npu_result_keys, NB(npu_result_keys),
+					NULL, r);
+}
+
+/* The context, and its batch object, decoded after the rest. */
+struct npu_ctx_in {
+	struct sluice_npu_context c;
+	const json_t *batch;
+};
+
+static const struct sluice_rpc_param npu_ctx_keys[] = {
+    P("name", sluice_rpc_decode_name, struct npu_ctx_in, c.name, true),
+    P("model", sluice_rpc_decode_name, struct npu_ctx_in, c.model, false),
+    P("input", dec_npu_input, struct npu_ctx_in, c.input, false),
+    P("weight", dec_u8, struct npu_ctx_in, c.weight, false),
+    P("priority", dec_u8, struct npu_ctx_in, c.priority, false),
+    P("quota_fps", sluice_rpc_decode_u32, struct npu_ctx_in, c.quota_fps, false),
+    P("batch", sluice_rpc_decode_json, struct npu_ctx_in, batch, false),
+    P("queue_depth", dec_u16, struct npu_ctx_in, c.queue_depth, false),
+    P("window", dec_u64, struct npu_ctx_in, c.window, false),
+    P("result", dec_npu_result, struct npu_ctx_in, c.result, false),
+};
+
+int sluice_rpc_decode_npu_context(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	struct npu_ctx_in in;
+	size_t mark;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	sluice_model_npu_context_init(&in.c);
+	/* A name alone declares the context (no model). */
+	if (json_is_string(v)) {
+		if (sluice_rpc_decode_name(req, v, in.c.name) < 0)
+			return -1;
+		memcpy(out, &in.c, sizeof(in.c));
+		return 0;
+	}
+	if (!json_is_object(v))
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
+				       "%s: expected a name or an object, got %s", rpc_key(req),
+				       rpc_type_name(v));
+	if (sluice_rpc_decode_object(req, v, "npu context", npu_ctx_keys, NB(npu_ctx_keys), NULL,
+				     &in) < 0)
+		return -1;
+	/* As in tenant files: a context with a model says what its frames look like. */
+	if (in.c.model[0] != '\0' && json_object_get(v, "input") == NULL)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "input",
+				       "missing field 'input' in npu context (a context with a "
+				       "model needs it)");
+	if (in.batch != NULL) {
+		mark = sluice_rpc_path_push(req, "batch", 0);
+		rc = sluice_rpc_decode_object(req, in.batch, "batch", npu_batch_keys,
+					      NB(npu_batch_keys), NULL, &in.c);
+		sluice_rpc_path_pop(req, mark);
+		if (rc < 0)
+			return -1;
+	}
+	memcpy(out, &in.c, sizeof(in.c));
+	return 0;
+}
+
+json_t *sluice_rpc_encode_npu_context(const struct sluice_npu_context *c)
+{
+	const struct sluice_npu_result_dest *r = &c->result;
+	char ip[2][INET_ADDRSTRLEN], mac[2][24];
+	json_t *o, *in, *res;
+
+	if (c->model[0] == '\0')
+		return json_stringn(c->name, strnlen(c->name, SLUICE_NAME_MAX));
+	in = json_pack("{s:s,s:s,s:i,s:i}", "format", sluice_npu_format_name(c->input.format),
+		       "pixel", sluice_npu_pixel_name(c->input.pixel), "width", c->input.width,
+		       "height", c->input.height);
+	if (in != NULL && c->input.payload_type != 0)
+		json_object_set_new(in, "payload_type", json_integer(c->input.payload_type));
+	if (r->to_sender) {
+		res = json_string("sender");
+	} else {
+		sluice_model_format_mac(r->dst_mac, mac[0], sizeof(mac[0]));
+		sluice_model_format_mac(r->src_mac, mac[1], sizeof(mac[1]));
+		inet_ntop(AF_INET, &r->src_ip, ip[0], sizeof(ip[0]));
+		inet_ntop(AF_INET, &r->dst_ip, ip[1], sizeof(ip[1]));
+		res = json_pack("{s:i,s:s,s:s,s:s,s:s,s:i,s:i}", "port", r->port, "dst_mac", mac[0],
+				"src_mac", mac[1], "src_ip", ip[0], "dst_ip", ip[1], "sport",
+				r->sport, "dport", r->dport);
+	}
+	o = json_pack("{s:s#,s:s#,s:o,s:i,s:i,s:I,s:{s:i,s:I},s:i,s:I,s:o}", "name", c->name,
+		      (int)strnlen(c->name, SLUICE_NAME_MAX), "model", c->model,
+		      (int)strnlen(c->model, SLUICE_NAME_MAX), "input", in, "weight", c->weight,
+		      "priority", c->priority, "quota_fps", (json_int_t)c->quota_fps, "batch",
+		      "threshold", c->batch_threshold, "timeout_us",
+		      (json_int_t)c->batch_timeout_us, "queue_depth", c->queue_depth, "window",
+		      (json_int_t)c->window, "result", res);
+	return o;
+}
+
 json_t *sluice_rpc_encode_flow(const struct sluice_flow *f, bool exact)
 {
 	json_t *o = json_pack(
@@ -539,10 +712,7 @@ json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t)
 	json_object_set_new(o, "match", l);
 	l = json_array();
 	for (i = 0; i < t->nb_npu_contexts; i++)
-		json_array_append_new(
-		    l,
-		    json_stringn(t->npu_contexts[i].name,
-				 strnlen(t->npu_contexts[i].name, SLUICE_NAME_MAX)));
+		json_array_append_new(l, sluice_rpc_encode_npu_context(&t->npu_contexts[i]));
 	json_object_set_new(o, "npu_contexts", l);
 	l = json_array();
 	for (i = 0; i < t->nb_flows; i++)
@@ -681,10 +851,13 @@ static int each(struct sluice_rpc_req *req, const char *key, const json_t *list,
 	return rc < 0 ? -1 : 0;
 }
 
-static int add_npu_context(struct sluice_rpc_req *req, struct sluice_tenant *t, void *name)
+/* A context declared by name only, or defined with a model: the loader's two calls. */
+static int add_npu_context(struct sluice_rpc_req *req, struct sluice_tenant *t, void *ctx)
 {
+	const struct sluice_npu_context *c = ctx;
 	struct sluice_err err;
-	int rc = sluice_model_npu_context_add(t, name, &err);
+	int rc = c->model[0] == '\0' ? sluice_model_npu_context_add(t, c->name, &err)
+				     : sluice_model_npu_context_define(req->cfg, t, c, &err);
 
 	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
 }
@@ -739,8 +912,8 @@ static int do_tenant_add(struct sluice_rpc_req *req, void *params)
 	if (rc < 0)
 		return sluice_rpc_fail_model(req, rc, &err);
 	/* Contexts first: actions anywhere in the tenant may name them. */
-	if (each(req, "npu_contexts", p->npu_contexts, sluice_rpc_decode_name, SLUICE_NAME_MAX,
-		 add_npu_context, t) < 0 ||
+	if (each(req, "npu_contexts", p->npu_contexts, sluice_rpc_decode_npu_context,
+		 sizeof(struct sluice_npu_context), add_npu_context, t) < 0 ||
 	    each(req, "match", p->match, sluice_rpc_decode_match, sizeof(struct sluice_match),
 		 add_match, t) < 0)
 		return -1;
@@ -998,6 +1171,270 @@ static int do_config_save(struct sluice_rpc_req *req, void *params)
 	return req->result ? 0 : nomem(req);
 }
 
+/* ---- NPU contexts and models ----------------------------------------------------- */
+
+struct npu_ctx_p {
+	struct sluice_npu_context c;
+};
+
+static const struct sluice_rpc_param npu_ctx_params[] = {
+    P("context", sluice_rpc_decode_npu_context, struct npu_ctx_p, c, true),
+};
+
+static int do_npu_context_add(struct sluice_rpc_req *req, void *params)
+{
+	struct npu_ctx_p *p = params;
+	size_t mark = sluice_rpc_path_push(req, "context", 0);
+	int rc = add_npu_context(req, req->tenant, &p->c);
+
+	sluice_rpc_path_pop(req, mark);
+	if (rc < 0)
+		return -1;
+	req->result =
+	    json_pack("{s:s#}", "name", p->c.name, (int)strnlen(p->c.name, SLUICE_NAME_MAX));
+	return req->result ? 0 : nomem(req);
+}
+
+static int do_npu_context_del(struct sluice_rpc_req *req, void *params)
+{
+	struct sluice_err err;
+	int rc = sluice_model_npu_context_del(req->tenant, ((struct name_p *)params)->name, &err);
+
+	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
+}
+
+static json_t *npu_ctx_entry(const struct sluice_tenant *t, const struct sluice_npu_context *c)
+{
+	return json_pack("{s:s,s:o}", "tenant", t->name, "context",
+			 sluice_rpc_encode_npu_context(c));
+}
+
+static int do_npu_context_list(struct sluice_rpc_req *req, void *params)
+{
+	json_t *l = json_array();
+	uint32_t i, j;
+
+	(void)params;
+	if (l == NULL)
+		return nomem(req);
+	/* The admin socket without a tenant: every tenant's. */
+	for (i = 0; i < req->cfg->nb_tenants; i++) {
+		const struct sluice_tenant *t = &req->cfg->tenants[i];
+
+		if (req->tenant != NULL && req->tenant != t)
+			continue;
+		for (j = 0; j < t->nb_npu_contexts; j++)
+			if (json_array_append_new(l, npu_ctx_entry(t, &t->npu_contexts[j])) != 0) {
+				json_decref(l);
+				return nomem(req);
+			}
+	}
+	req->result = l;
+	return 0;
+}
+
+static const struct sluice_npu_context *npu_ctx_need(struct sluice_rpc_req *req, const char *name)
+{
+	const struct sluice_npu_context *c = sluice_model_npu_context_find(req->tenant, name);
+	char buf[RPC_QUOTE_MAX];
+
+	if (c == NULL)
+		sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "name",
+				"no npu context '%s' in tenant '%s'",
+				rpc_printable(name, strlen(name), buf), req->tenant->name);
+	return c;
+}
+
+static int do_npu_context_get(struct sluice_rpc_req *req, void *params)
+{
+	const struct sluice_npu_context *c = npu_ctx_need(req, ((struct name_p *)params)->name);
+	json_t *st = NULL;
+
+	if (c == NULL)
+		return -1;
+	/* Counters exist only for a context on the device; null otherwise. */
+	if (c->model[0] != '\0' && req->ops->npu_stats != NULL) {
+		errno = 0;
+		st = req->ops->npu_stats(req->ops->arg, req->tenant->name, c->name);
+		if (st == NULL && errno == ENOMEM)
+			return nomem(req);
+	}
+	req->result = npu_ctx_entry(req->tenant, c);
+	if (req->result == NULL) {
+		json_decref(st);
+		return nomem(req);
+	}
+	json_object_set_new(req->result, "stats", st ? st : json_null());
+	return 0;
+}
+
+static json_t *npu_model_entry(const struct sluice_npu_model_ref *m,
+			       const struct sluice_rpc_npu_model *info)
+{
+	json_t *o =
+	    json_pack("{s:s#,s:s#}", "name", m->name, (int)strnlen(m->name, SLUICE_NAME_MAX),
+		      "file", m->file, (int)strnlen(m->file, SLUICE_NPU_PATH_MAX));
+
+	if (o != NULL && info != NULL) {
+		json_object_set_new(o, "classes", json_integer(info->classes));
+		json_object_set_new(o, "macs", json_integer((json_int_t)info->macs));
+		json_object_set_new(o, "max_width", json_integer(info->in_max_w));
+		json_object_set_new(o, "max_height", json_integer(info->in_max_h));
+		json_object_set_new(o, "pixels", json_array());
+		if (info->gray)
+			json_array_append_new(json_object_get(o, "pixels"), json_string("gray8"));
+		if (info->rgb)
+			json_array_append_new(json_object_get(o, "pixels"), json_string("rgb8"));
+	}
+	return o;
+}
+
+static int do_npu_model_list(struct sluice_rpc_req *req, void *params)
+{
+	const struct sluice_npu_section *npu = &req->cfg->npu;
+	json_t *l = json_array(), *o;
+	uint32_t i;
+
+	(void)params;
+	if (l == NULL)
+		return nomem(req);
+	for (i = 0; i < npu->nb_models; i++) {
+		struct sluice_rpc_npu_model info;
+		struct sluice_err err;
+		int rc = -ENOTSUP;
+
+		memset(&err, 0, sizeof(err));
+		if (req->ops->npu_model != NULL)
+			rc = req->ops->npu_model(req->ops->arg, req->cfg, &npu->models[i], &info,
+						 &err);
+		o = npu_model_entry(&npu->models[i], rc == 0 ? &info : NULL);
+		/* A model the device cannot load any more is listed with the reason. */
+		if (o != NULL && rc < 0)
+			json_object_set_new(
+			    o, "error",
+			    json_string(err.msg[0] ? err.msg : "no NPU device to describe it"));
+		if (o == NULL || json_array_append_new(l, o) != 0) {
+			json_decref(l);
+			return nomem(req);
+		}
+	}
+	req->result = l;
+	return 0;
+}
+
+struct npu_model_p {
+	char name[SLUICE_NAME_MAX];
+	const char *file;
+};
+
+static const struct sluice_rpc_param npu_model_params[] = {
+    P("name", sluice_rpc_decode_name, struct npu_model_p, name, true),
+    P("file", sluice_rpc_decode_string, struct npu_model_p, file, true),
+};
+
+static int do_npu_model_add(struct sluice_rpc_req *req, void *params)
+{
+	struct npu_model_p *p = params;
+	struct sluice_npu_model_ref ref;
+	struct sluice_rpc_npu_model info;
+	struct sluice_err err;
+	int rc;
+
+	if (req->ops->npu_model == NULL)
+		return sluice_rpc_fail(req, SLUICE_RPC_INTERNAL_ERROR, NULL,
+				       "npu_model_add is not available (no NPU bridge)");
+	/* Opened by the data plane, whose working directory the caller does not know. */
+	if (p->file[0] != '/')
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "file",
+				       "file must be an absolute path (the data plane opens it)");
+	if (strlen(p->file) >= SLUICE_NPU_PATH_MAX)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "file",
+				       "file path is longer than %d characters",
+				       SLUICE_NPU_PATH_MAX - 1);
+	memset(&ref, 0, sizeof(ref));
+	memcpy(ref.name, p->name, sizeof(ref.name));
+	memcpy(ref.file, p->file, strlen(p->file));
+	rc = sluice_model_npu_model_add(req->cfg, &ref, &err);
+	if (rc < 0)
+		return sluice_rpc_fail_model(req, rc, &err);
+	/* The blob goes through the bridge as a context's model would, before anything uses it. */
+	memset(&err, 0, sizeof(err));
+	memset(&info, 0, sizeof(info));
+	rc = req->ops->npu_model(req->ops->arg, req->cfg, &ref, &info, &err);
+	if (rc < 0) {
+		if (err.field[0] == '\0')
+			snprintf(err.field, sizeof(err.field), "file");
+		return sluice_rpc_fail_model(req, rc == -ENOMEM || rc == -ENOSPC ? rc : -EINVAL,
+					     &err);
+	}
+	req->result = npu_model_entry(&ref, &info);
+	return req->result ? 0 : nomem(req);
+}
+
+static int do_npu_model_del(struct sluice_rpc_req *req, void *params)
+{
+	struct sluice_err err;
+	int rc = sluice_model_npu_model_del(req->cfg, ((struct name_p *)params)->name, &err);
+
+	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
+}
+
+struct npu_fault_p {
+	char name[SLUICE_NAME_MAX];
+	const char *kind;
+	uint32_t count;
+};
+
+static const struct sluice_rpc_param npu_fault_params[] = {
+    P("name", sluice_rpc_decode_name, struct npu_fault_p, name, true),
+    P("kind", sluice_rpc_decode_string, struct npu_fault_p, kind, true),
+    P("count", sluice_rpc_decode_u32, struct npu_fault_p, count, false),
+};
+
+static int do_npu_fault(struct sluice_rpc_req *req, void *params)
+{
+	static const char *const kinds[] = {"none", "timeout", "error", "full"};
+	struct npu_fault_p *p = params;
+	const struct sluice_npu_context *c;
+	char buf[RPC_QUOTE_MAX];
+	unsigned int k;
+	int rc;
+
+	for (k = 0; k < NB(kinds); k++)
+		if (strcmp(p->kind, kinds[k]) == 0)
+			break;
+	if (k == NB(kinds))
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "kind",
+				       "kind '%s' is not timeout, error, full or none",
+				       rpc_printable(p->kind, strlen(p->kind), buf));
+	if (k != SLUICE_RPC_NPU_FAULT_NONE && p->count == 0)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "count",
+				       "kind %s needs a count of 1 or more", kinds[k]);
+	c = npu_ctx_need(req, p->name);
+	if (c == NULL)
+		return -1;
+	if (c->model[0] == '\0')
+		return sluice_rpc_fail(req, SLUICE_RPC_E_INVALID, "name",
+				       "npu context '%s' has no model: it is not on the device",
+				       c->name);
+	if (req->ops->npu_fault == NULL)
+		return sluice_rpc_fail(req, SLUICE_RPC_INTERNAL_ERROR, NULL,
+				       "npu_fault is not available (no NPU bridge)");
+	rc = req->ops->npu_fault(req->ops->arg, req->tenant->name, c->name,
+				 (enum sluice_rpc_npu_fault)k, p->count);
+	if (rc == -ENOENT)
+		return sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "name",
+				       "npu context '%s' of tenant '%s' is not on the device",
+				       c->name, req->tenant->name);
+	if (rc < 0)
+		return sluice_rpc_fail(req, SLUICE_RPC_E_INVALID, NULL,
+				       "the device refused the fault: %s", strerror(-rc));
+	req->result = json_pack("{s:s,s:s,s:s,s:I}", "tenant", req->tenant->name, "name", c->name,
+				"kind", kinds[k], "count",
+				(json_int_t)(k == SLUICE_RPC_NPU_FAULT_NONE ? 0 : p->count));
+	return req->result ? 0 : nomem(req);
+}
+
 /* ---- The table ------------------------------------------------------------------- */
 
 #define TENANT SLUICE_RPC_TENANT_OK
@@ -1041,6 +1478,23 @@ static const struct sluice_rpc_method model_methods[] = {
      TENANT | SLUICE_RPC_TENANT_OPTIONAL, "tenant"},
     {"config_save", "the running configuration as a tenant file (text, or to a path)", save_params,
      NB(save_params), sizeof(struct save_p), do_config_save, 0, NULL},
+    {"npu_context_add", "add an NPU context to a tenant (a name, or an object as in tenant files)",
+     npu_ctx_params, NB(npu_ctx_params), sizeof(struct npu_ctx_p), do_npu_context_add,
+     WRITE | TENANT, "tenant"},
+    {"npu_context_del", "delete an NPU context no flow, rule or default sends to", name_params,
+     NB(name_params), sizeof(struct name_p), do_npu_context_del, WRITE | TENANT, "tenant"},
+    {"npu_context_list", "NPU contexts: one tenant's, or (admin) every tenant's", NULL, 0, 0,
+     do_npu_context_list, TENANT | SLUICE_RPC_TENANT_OPTIONAL, "tenant"},
+    {"npu_context_get", "one NPU context with its bridge counters", name_params, NB(name_params),
+     sizeof(struct name_p), do_npu_context_get, TENANT, "tenant"},
+    {"npu_model_list", "the npu section's models with classes and MACs", NULL, 0, 0,
+     do_npu_model_list, TENANT, NULL},
+    {"npu_model_add", "add a model blob, loaded and checked by the device first", npu_model_params,
+     NB(npu_model_params), sizeof(struct npu_model_p), do_npu_model_add, WRITE, NULL},
+    {"npu_model_del", "delete a model no context uses", name_params, NB(name_params),
+     sizeof(struct name_p), do_npu_model_del, WRITE, NULL},
+    {"npu_fault", "inject a device fault into a tenant's NPU context (tests, soak)",
+     npu_fault_params, NB(npu_fault_params), sizeof(struct npu_fault_p), do_npu_fault, 0, "tenant"},
 };
 
 int rpc_model_register(struct sluice_rpc *rpc)

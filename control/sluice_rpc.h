@@ -80,6 +80,23 @@ enum sluice_rpc_code {
 	SLUICE_RPC_E_BUSY = -32007,	    /**< too many clients; sent before closing */
 	SLUICE_RPC_E_TIMEOUT = -32008,	    /**< idle too long; sent before closing */
 	SLUICE_RPC_E_IO = -32009,	    /**< a file could not be written */
+	SLUICE_RPC_E_IN_USE = -32010,	    /**< the object is still in use (EBUSY) */
+};
+
+/** What npu_model_add and npu_model_list show of a model (sluice_npu.h's model info). */
+struct sluice_rpc_npu_model {
+	uint16_t classes;
+	uint64_t macs;		     /**< multiply-accumulates per inference */
+	uint32_t in_max_w, in_max_h; /**< largest input frame it takes */
+	bool gray, rgb;		     /**< input pixel formats it takes */
+};
+
+/** Device faults npu_fault injects (sluice_npu.h's enum sluice_npu_fault_kind). */
+enum sluice_rpc_npu_fault {
+	SLUICE_RPC_NPU_FAULT_NONE = 0,
+	SLUICE_RPC_NPU_FAULT_TIMEOUT,
+	SLUICE_RPC_NPU_FAULT_ERROR,
+	SLUICE_RPC_NPU_FAULT_FULL,
 };
 
 /** Short name of a code ("Invalid params"), or "Unknown error". */
@@ -105,6 +122,29 @@ struct sluice_rpc_ops {
 	json_t *(*ports)(void *arg);
 	/** Resolves port names written in params. Optional: numbers only. */
 	sluice_port_resolver_t resolve_port;
+	/**
+	 * Load model `ref` of `cfg` (a clone, not yet applied) through the NPU
+	 * bridge as applying `cfg` would, and describe it. Optional: without
+	 * it npu_model_add and npu_model_list fail with an internal error.
+	 * @return 0, or -errno with err filled (field "file" for the blob).
+	 */
+	int (*npu_model)(void *arg, const struct sluice_config *cfg,
+			 const struct sluice_npu_model_ref *ref, struct sluice_rpc_npu_model *info,
+			 struct sluice_err *err);
+	/**
+	 * A context's bridge counters as a JSON object (a new reference), or
+	 * NULL with errno ENOENT (not on the device: no model, or not applied)
+	 * or ENOMEM. Optional: npu_context_get then shows "stats": null.
+	 */
+	json_t *(*npu_stats)(void *arg, const char *tenant, const char *name);
+	/**
+	 * Inject a device fault into a tenant's context (kind NONE clears).
+	 * Optional: without it npu_fault fails with an internal error.
+	 * @return 0, -ENOENT (not on the device), -EINVAL (count 0 with a kind
+	 *         other than none).
+	 */
+	int (*npu_fault)(void *arg, const char *tenant, const char *name,
+			 enum sluice_rpc_npu_fault kind, uint32_t count);
 	void *arg;
 };
 
@@ -263,7 +303,7 @@ int sluice_rpc_fail(struct sluice_rpc_req *req, int code, const char *field, con
 
 /**
  * Record a model error (rc a -errno from sluice_model_*() or ops.apply):
- * the code from rc (-EINVAL, -EEXIST, -ENOENT, -ENOSPC; -ENOMEM is internal),
+ * the code from rc (-EINVAL, -EEXIST, -ENOENT, -ENOSPC, -EBUSY; -ENOMEM is internal),
  * field and reason from err. @return -1.
  */
 int sluice_rpc_fail_model(struct sluice_rpc_req *req, int rc, const struct sluice_err *err);
@@ -307,6 +347,13 @@ int sluice_rpc_decode_flow_match(struct sluice_rpc_req *req, const json_t *v, vo
 int sluice_rpc_decode_rule_match(struct sluice_rpc_req *req, const json_t *v, void *out);
 /** An action list, or one action [struct sluice_actions], as in tenant files. */
 int sluice_rpc_decode_actions(struct sluice_rpc_req *req, const json_t *v, void *out);
+/**
+ * An NPU context [struct sluice_npu_context], as in tenant files: a name
+ * (declared only), or an object {name, model, input, weight, priority,
+ * quota_fps, batch, queue_depth, window, result}; keys left out get
+ * sluice_model_npu_context_init()'s defaults. Ranges are the model's to check.
+ */
+int sluice_rpc_decode_npu_context(struct sluice_rpc_req *req, const json_t *v, void *out);
 
 /*
  * Encoders: the same shapes, so that what a listing returns can be sent back
@@ -316,6 +363,8 @@ json_t *sluice_rpc_encode_match(const struct sluice_match *m);
 json_t *sluice_rpc_encode_actions(const struct sluice_actions *a);
 /** A flow (exact) or rule: {name, [priority,] match, actions}. */
 json_t *sluice_rpc_encode_flow(const struct sluice_flow *f, bool exact);
+/** An NPU context: its name alone when declared only, else the object. */
+json_t *sluice_rpc_encode_npu_context(const struct sluice_npu_context *c);
 /** A whole tenant, as tenant_add takes it. */
 json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t);
 

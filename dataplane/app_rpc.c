@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "sluice_app.h"
+#include "sluice_bridge.h"
 #include "sluice_rpc.h"
 
 static const struct sluice_config *app_config(void *arg)
@@ -88,6 +89,87 @@ static json_t *app_ports(void *arg)
 	return l;
 }
 
+/* npu_model_add/_list: the blob through the bridge's own loader, on the device. */
+static int app_npu_model(void *arg, const struct sluice_config *cfg,
+			 const struct sluice_npu_model_ref *ref, struct sluice_rpc_npu_model *out,
+			 struct sluice_err *err)
+{
+	struct sluice_app *app = arg;
+	struct sluice_npu_model_info mi;
+	int rc = sluice_dp_npu_model_describe(app->dp, cfg, ref, &mi, err);
+
+	if (rc < 0)
+		return rc;
+	out->classes = mi.nb_classes;
+	out->macs = mi.macs;
+	out->in_max_w = mi.in_max_w;
+	out->in_max_h = mi.in_max_h;
+	out->gray = (mi.in_channels_mask & (1u << 1)) != 0;
+	out->rgb = (mi.in_channels_mask & (1u << 3)) != 0;
+	return 0;
+}
+
+/* npu_context_get: the counters `show npu` prints, for one context. */
+static json_t *app_npu_stats(void *arg, const char *tenant, const char *name)
+{
+	struct sluice_app *app = arg;
+	struct sluice_bridge_ctx_stats st;
+	json_t *o, *dev;
+	unsigned int k;
+
+	if (sluice_dp_npu_ctx_stats(app->dp, tenant, name, &st) < 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	o = json_object();
+	dev = json_pack(
+	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "enqueued", (json_int_t)st.dev.enqueued,
+	    "dequeued", (json_int_t)st.dev.dequeued, "completed_ok",
+	    (json_int_t)st.dev.completed_ok, "errors", (json_int_t)st.dev.errors, "window_faults",
+	    (json_int_t)st.dev.window_faults, "ring_full", (json_int_t)st.dev.ring_full, "dropped",
+	    (json_int_t)st.dev.dropped, "busy_ns", (json_int_t)st.dev.busy_ns);
+	if (o == NULL || dev == NULL) {
+		json_decref(o);
+		json_decref(dev);
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (k = 0; k < SLUICE_BRIDGE_CTR_MAX; k++)
+		json_object_set_new(o, sluice_bridge_ctr_name(k),
+				    json_integer((json_int_t)st.ctr[k]));
+	json_object_set_new(o, "latency_p50_ns", json_integer((json_int_t)st.p50_ns));
+	json_object_set_new(o, "latency_p99_ns", json_integer((json_int_t)st.p99_ns));
+	json_object_set_new(o, "queued", json_integer(st.queued));
+	json_object_set_new(o, "inflight", json_integer(st.inflight));
+	json_object_set_new(o, "device", dev);
+	return o;
+}
+
+static int app_npu_fault(void *arg, const char *tenant, const char *name,
+			 enum sluice_rpc_npu_fault kind, uint32_t count)
+{
+	struct sluice_app *app = arg;
+	struct sluice_npu_fault f = {.count = count};
+
+	switch (kind) {
+	case SLUICE_RPC_NPU_FAULT_NONE:
+		f.kind = SLUICE_NPU_FAULT_NONE;
+		break;
+	case SLUICE_RPC_NPU_FAULT_TIMEOUT:
+		f.kind = SLUICE_NPU_FAULT_TIMEOUT;
+		break;
+	case SLUICE_RPC_NPU_FAULT_ERROR:
+		f.kind = SLUICE_NPU_FAULT_ERROR;
+		break;
+	case SLUICE_RPC_NPU_FAULT_FULL:
+		f.kind = SLUICE_NPU_FAULT_FULL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return sluice_dp_npu_fault(app->dp, tenant, name, &f);
+}
+
 static void app_log(void *arg, int prio, const char *line)
 {
 	(void)arg;
@@ -108,6 +190,9 @@ int sluice_app_rpc_start(struct sluice_app *app, const char *dir)
 		    .stats = app_stats,
 		    .ports = app_ports,
 		    .resolve_port = sluice_app_resolve_port,
+		    .npu_model = app_npu_model,
+		    .npu_stats = app_npu_stats,
+		    .npu_fault = app_npu_fault,
 		    .arg = app,
 		},
 	    .lock = &app->cfg_lock,

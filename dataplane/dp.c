@@ -386,6 +386,40 @@ void sluice_dp_npu_show(struct sluice_dp *dp, FILE *out)
 	pthread_mutex_unlock(&dp->lock);
 }
 
+int sluice_dp_npu_model_describe(struct sluice_dp *dp, const struct sluice_config *cfg,
+				 const struct sluice_npu_model_ref *ref,
+				 struct sluice_npu_model_info *info, struct sluice_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = sluice_bridge_model_describe(dp->bridge, cfg, ref, info, err);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int sluice_dp_npu_fault(struct sluice_dp *dp, const char *tenant, const char *name,
+			const struct sluice_npu_fault *f)
+{
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = sluice_bridge_fault_inject(dp->bridge, tenant, name, f);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int sluice_dp_npu_ctx_stats(struct sluice_dp *dp, const char *tenant, const char *name,
+			    struct sluice_bridge_ctx_stats *st)
+{
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = sluice_bridge_ctx_stats(dp->bridge, tenant, name, st);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
 void sluice_dp_set_forwarding(struct sluice_dp *dp, bool on)
 {
 	atomic_store(&dp->forwarding, on);

@@ -169,6 +169,23 @@ struct sluice_bridge *sluice_dp_bridge(struct sluice_dp *dp);
  */
 unsigned int sluice_dp_npu_reap(struct sluice_dp *dp);
 
+struct sluice_npu_model_info;
+struct sluice_npu_fault;
+struct sluice_bridge_ctx_stats;
+
+/** sluice_bridge_model_describe(), under the apply lock (the RPC's npu_model_add and _list). */
+int sluice_dp_npu_model_describe(struct sluice_dp *dp, const struct sluice_config *cfg,
+				 const struct sluice_npu_model_ref *ref,
+				 struct sluice_npu_model_info *info, struct sluice_err *err);
+
+/** sluice_bridge_fault_inject(), under the apply lock (the RPC's npu_fault). */
+int sluice_dp_npu_fault(struct sluice_dp *dp, const char *tenant, const char *name,
+			const struct sluice_npu_fault *f);
+
+/** sluice_bridge_ctx_stats(), under the apply lock. */
+int sluice_dp_npu_ctx_stats(struct sluice_dp *dp, const char *tenant, const char *name,
+			    struct sluice_bridge_ctx_stats *st);
+
 /** `show npu`, under the apply lock. */
 void sluice_dp_npu_show(struct sluice_dp *dp, FILE *out);
 

@@ -208,6 +208,31 @@ void sluice_bridge_abort(struct sluice_bridge *b);
  */
 unsigned int sluice_bridge_reap(struct sluice_bridge *b);
 
+/**
+ * Load one model of `cfg`'s npu section the way prepare loads it (the same
+ * file reading and device validation; the device is opened with cfg's
+ * device and copy mode if it is not open yet) and describe it. A model no
+ * context uses is unloaded again before returning; one already loaded is
+ * only described. Control thread (the apply lock held).
+ * @return 0 and *info; or -errno with err: prepare's device errors, and for
+ *         the blob field "file": -ENOENT/-EACCES (cannot open), -EIO, -EFBIG,
+ *         -EINVAL (not a valid model blob), -ENOSPC (no model slot or device
+ *         memory).
+ */
+int sluice_bridge_model_describe(struct sluice_bridge *b, const struct sluice_config *cfg,
+				 const struct sluice_npu_model_ref *ref,
+				 struct sluice_npu_model_info *info, struct sluice_err *err);
+
+/**
+ * Inject a device fault (sluice_npu_fault_inject()) into the device context
+ * of a tenant's live context (the soak run, tests). Control thread.
+ * @return 0, -ENOENT (no live context of that tenant and name: none with a
+ *         model, or not applied yet), -EINVAL (the device refused the fault:
+ *         a kind other than none with count 0, or an unknown kind).
+ */
+int sluice_bridge_fault_inject(struct sluice_bridge *b, const char *tenant, const char *name,
+			       const struct sluice_npu_fault *f);
+
 /* ---- Workers ----------------------------------------------------------------- */
 
 /** One to_npu packet, as the worker's action stage found it. */

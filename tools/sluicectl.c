@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,10 @@ static void usage(FILE *out)
 	    "  rule list TENANT | show TENANT NAME | del TENANT NAME\n"
 	    "  rule add TENANT [name=N] [priority=N] [family=ipv4|ipv6] [proto=P] [src=PREFIX]\n"
 	    "           [dst=PREFIX] [sport=RANGE] [dport=RANGE] actions=ACTIONS\n"
+	    "  npu context list [TENANT] | show TENANT NAME | del TENANT NAME\n"
+	    "  npu context add TENANT NAME|JSON|--file FILE.json  a name (declared only), or\n"
+	    "                                      a context object as in tenant files\n"
+	    "  npu model list | add NAME FILE | del NAME\n"
 	    "  port list\n"
 	    "  stats [TENANT]\n"
 	    "  config save FILE                    the running configuration as a tenant file\n"
@@ -710,6 +715,183 @@ static int cmd_entry(int argc, char **argv, bool rule)
 	return run(method, p, print_added);
 }
 
+/* ---- NPU ---------------------------------------------------------------------- */
+
+static const char *ctx_model(const json_t *c)
+{
+	return json_is_string(c) ? "-" : json_string_value(json_object_get(c, "model"));
+}
+
+static json_int_t ctx_num(const json_t *c, const char *key)
+{
+	return json_integer_value(json_object_get(c, key));
+}
+
+static void print_npu_contexts(const json_t *l)
+{
+	size_t i;
+
+	printf("%-16s %-16s %-12s %-18s %4s %6s %7s %5s\n", "TENANT", "NAME", "MODEL", "INPUT",
+	       "PRIO", "WEIGHT", "QUOTA", "DEPTH");
+	for (i = 0; i < json_array_size(l); i++) {
+		const json_t *e = json_array_get(l, i), *c = json_object_get(e, "context");
+		const json_t *in = json_object_get(c, "input");
+		char input[48] = "-";
+
+		if (!json_is_string(c)) {
+			snprintf(input, sizeof(input),
+				 "%s %s %" JSON_INTEGER_FORMAT "x%" JSON_INTEGER_FORMAT,
+				 json_string_value(json_object_get(in, "format")),
+				 json_string_value(json_object_get(in, "pixel")),
+				 ctx_num(in, "width"), ctx_num(in, "height"));
+			printf("%-16s %-16s %-12s %-18s %4" JSON_INTEGER_FORMAT
+			       " %6" JSON_INTEGER_FORMAT " %7" JSON_INTEGER_FORMAT
+			       " %5" JSON_INTEGER_FORMAT "\n",
+			       json_string_value(json_object_get(e, "tenant")),
+			       json_string_value(json_object_get(c, "name")), ctx_model(c), input,
+			       ctx_num(c, "priority"), ctx_num(c, "weight"),
+			       ctx_num(c, "quota_fps"), ctx_num(c, "queue_depth"));
+		} else {
+			printf("%-16s %-16s %-12s %-18s %4s %6s %7s %5s\n",
+			       json_string_value(json_object_get(e, "tenant")),
+			       json_string_value(c), "-", "-", "-", "-", "-", "-");
+		}
+	}
+}
+
+static void print_npu_context(const json_t *r)
+{
+	const json_t *c = json_object_get(r, "context"), *st = json_object_get(r, "stats"), *v;
+	const char *key;
+	json_t *l = json_array();
+	char *s;
+
+	json_array_append(l, (json_t *)r);
+	print_npu_contexts(l);
+	json_decref(l);
+	if (!json_is_string(c)) {
+		s = json_dumps(json_object_get(c, "batch"), JSON_COMPACT);
+		printf("\nbatch %s, window %" JSON_INTEGER_FORMAT ", result ", s,
+		       ctx_num(c, "window"));
+		free(s);
+		s = json_dumps(json_object_get(c, "result"), JSON_COMPACT | JSON_ENCODE_ANY);
+		printf("%s\n", s);
+		free(s);
+	}
+	if (!json_is_object(st)) {
+		printf("\nno counters: not on the device\n");
+		return;
+	}
+	printf("\n");
+	json_object_foreach((json_t *)st, key, v)
+	{
+		if (json_is_integer(v))
+			printf("  %-20s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(v));
+	}
+	v = json_object_get(st, "device");
+	if (json_is_object(v)) {
+		const json_t *d;
+
+		printf("  device:\n");
+		json_object_foreach((json_t *)v, key, d)
+		    printf("    %-18s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(d));
+	}
+}
+
+static void print_npu_models(const json_t *l)
+{
+	size_t i;
+
+	printf("%-16s %7s %12s  %s\n", "NAME", "CLASSES", "MACS", "FILE");
+	for (i = 0; i < json_array_size(l); i++) {
+		const json_t *m = json_array_get(l, i);
+
+		if (json_object_get(m, "error") != NULL)
+			printf("%-16s %7s %12s  %s (%s)\n",
+			       json_string_value(json_object_get(m, "name")), "?", "?",
+			       json_string_value(json_object_get(m, "file")),
+			       json_string_value(json_object_get(m, "error")));
+		else
+			printf("%-16s %7" JSON_INTEGER_FORMAT " %12" JSON_INTEGER_FORMAT "  %s\n",
+			       json_string_value(json_object_get(m, "name")), ctx_num(m, "classes"),
+			       ctx_num(m, "macs"), json_string_value(json_object_get(m, "file")));
+	}
+}
+
+static void print_npu_model(const json_t *m)
+{
+	json_t *l = json_array();
+
+	json_array_append(l, (json_t *)m);
+	print_npu_models(l);
+	json_decref(l);
+}
+
+static int cmd_npu_context(int argc, char **argv)
+{
+	json_t *c;
+
+	if (argc >= 1 && strcmp(argv[0], "list") == 0 && argc <= 2)
+		return run("npu_context_list",
+			   argc == 2 ? json_pack("{s:s}", "tenant", argv[1]) : NULL,
+			   print_npu_contexts);
+	if (argc == 3 && strcmp(argv[0], "show") == 0)
+		return run("npu_context_get",
+			   json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]),
+			   print_npu_context);
+	if (argc == 3 && strcmp(argv[0], "del") == 0)
+		return run("npu_context_del",
+			   json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]), NULL);
+	if (strcmp(argc ? argv[0] : "", "add") != 0 || argc < 3 || argc > 4)
+		return usage_error("npu context list [TENANT] | show TENANT NAME | "
+				   "add TENANT NAME|JSON|--file FILE | del TENANT NAME");
+	if (argc == 4 && strcmp(argv[2], "--file") == 0) {
+		c = read_json_file(argv[3]);
+		if (c == NULL)
+			return EXIT_USAGE;
+	} else if (argc == 3 && argv[2][0] == '{') {
+		json_error_t je;
+
+		c = json_loads(argv[2], 0, &je);
+		if (c == NULL)
+			return usage_error("npu context add: %s", je.text);
+	} else if (argc == 3) {
+		c = json_string(argv[2]);
+	} else {
+		return usage_error("npu context add TENANT NAME|JSON|--file FILE");
+	}
+	return run("npu_context_add", json_pack("{s:s,s:o}", "tenant", argv[1], "context", c),
+		   print_added);
+}
+
+static int cmd_npu_model(int argc, char **argv)
+{
+	char path[PATH_MAX];
+
+	if (argc == 1 && strcmp(argv[0], "list") == 0)
+		return run("npu_model_list", NULL, print_npu_models);
+	if (argc == 2 && strcmp(argv[0], "del") == 0)
+		return run("npu_model_del", json_pack("{s:s}", "name", argv[1]), NULL);
+	if (argc != 3 || strcmp(argv[0], "add") != 0)
+		return usage_error("npu model list | add NAME FILE | del NAME");
+	/* The data plane opens it: send it absolute (as seen from here, the same host). */
+	if (realpath(argv[2], path) == NULL) {
+		fprintf(stderr, "sluicectl: %s: %s\n", argv[2], strerror(errno));
+		return EXIT_USAGE;
+	}
+	return run("npu_model_add", json_pack("{s:s,s:s}", "name", argv[1], "file", path),
+		   print_npu_model);
+}
+
+static int cmd_npu(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "context") == 0)
+		return cmd_npu_context(argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "model") == 0)
+		return cmd_npu_model(argc - 1, argv + 1);
+	return usage_error("npu: context or model?");
+}
+
 static int cmd_config(int argc, char **argv)
 {
 	json_t *res;
@@ -823,6 +1005,8 @@ int main(int argc, char **argv)
 			 argc ? print_stats_one : print_stats_all);
 	else if (strcmp(cmd, "config") == 0)
 		rc = cmd_config(argc, argv);
+	else if (strcmp(cmd, "npu") == 0)
+		rc = cmd_npu(argc, argv);
 	else if (strcmp(cmd, "methods") == 0 && argc == 0)
 		rc = run("rpc_methods", NULL, print_methods);
 	else if (strcmp(cmd, "call") == 0)

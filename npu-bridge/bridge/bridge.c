@@ -353,6 +353,29 @@ static int model_load(struct sluice_bridge *b, const struct sluice_npu_model_ref
 	return (int)(m - b->models);
 }
 
+int sluice_bridge_model_describe(struct sluice_bridge *b, const struct sluice_config *cfg,
+				 const struct sluice_npu_model_ref *ref,
+				 struct sluice_npu_model_info *info, struct sluice_err *err)
+{
+	int mi, ret;
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (b->dev == NULL) {
+		ret = device_open(b, cfg, err);
+		if (ret < 0)
+			return ret;
+	}
+	mi = model_find(b, ref->name, ref->file);
+	if (mi < 0 && (mi = model_load(b, ref, err)) < 0)
+		return mi;
+	*info = b->models[mi].info;
+	/* Only a context keeps a model on the device. */
+	if (b->models[mi].users == 0 && sluice_npu_model_unload(b->dev, b->models[mi].id) == 0)
+		b->models[mi].loaded = false;
+	return 0;
+}
+
 /* ---- Contexts ------------------------------------------------------------------- */
 
 static void ctx_free(struct sluice_bridge *b, struct bctx *c)
@@ -653,6 +676,16 @@ int sluice_bridge_prepare(struct sluice_bridge *b, const struct sluice_config *c
 	if (ret < 0)
 		sluice_bridge_abort(b);
 	return ret;
+}
+
+int sluice_bridge_fault_inject(struct sluice_bridge *b, const char *tenant, const char *name,
+			       const struct sluice_npu_fault *f)
+{
+	struct bctx *c = ctx_find_live(b, tenant, name);
+
+	if (c == NULL || b->dev == NULL || c->dev_ctx == UINT16_MAX)
+		return -ENOENT;
+	return sluice_npu_fault_inject(b->dev, c->dev_ctx, f);
 }
 
 struct sluice_bridge_ctx *sluice_bridge_ctx_lookup(struct sluice_bridge *b, const char *tenant,

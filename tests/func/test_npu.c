@@ -1398,9 +1398,13 @@ static void test_device_faults(void **state)
 	(void)state;
 	dp = dp_new(SLUICE_NPU_COPY_CPU);
 	assert_int_equal(apply(dp, "npu_share.yaml", NULL), 0);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
-	assert_int_equal(sluice_npu_fault_inject(sluice_bridge_device(sluice_dp_bridge(dp)),
-						 st.dev_ctx, &fault), 0);
+	/* The RPC's way in: by tenant and context name. */
+	assert_int_equal(sluice_dp_npu_fault(dp, "a", "nosuch", &fault), -ENOENT);
+	assert_int_equal(sluice_dp_npu_fault(dp, "zz", "t", &fault), -ENOENT);
+	fault.count = 0;
+	assert_int_equal(sluice_dp_npu_fault(dp, "a", "t", &fault), -EINVAL);
+	fault.count = 2;
+	assert_int_equal(sluice_dp_npu_fault(dp, "a", "t", &fault), 0);
 	queue_frames(dp, 0, 3, &fa);
 	drive_until(dp, 3);
 	result_statuses(stat, sizeof(stat));
@@ -1436,6 +1440,36 @@ static void test_device_faults(void **state)
 	drive_until(dp, 15);
 	result_statuses(stat, sizeof(stat));
 	assert_string_equal(stat, "000000000000000");
+	dp_end(dp);
+}
+
+/* npu_model_add's check: the bridge's own loader, the device validating the blob. */
+static void test_model_describe(void **state)
+{
+	const struct sluice_config *cfg;
+	struct sluice_npu_model_ref ref = { .name = "x" };
+	struct sluice_npu_model_info mi;
+	struct sluice_err err;
+	struct sluice_dp *dp;
+
+	(void)state;
+	dp = dp_new(SLUICE_NPU_COPY_CPU);
+	assert_int_equal(apply(dp, "npu_share.yaml", NULL), 0);
+	cfg = sluice_dp_config(dp);
+	assert_true(cfg->npu.nb_models > 0);
+	assert_int_equal(sluice_dp_npu_model_describe(dp, cfg, &cfg->npu.models[0], &mi, &err), 0);
+	assert_int_equal(mi.nb_classes, 10);
+	assert_true(mi.macs > 0);
+	/* Not a model: refused, with the file named. */
+	snprintf(ref.file, sizeof(ref.file), "%s/README.md", SLUICE_SRC_DIR);
+	assert_int_equal(sluice_dp_npu_model_describe(dp, cfg, &ref, &mi, &err), -EINVAL);
+	assert_string_equal(err.field, "file");
+	assert_non_null(strstr(err.msg, "not a valid model blob"));
+	snprintf(ref.file, sizeof(ref.file), "/nonexistent/m.snm");
+	assert_int_equal(sluice_dp_npu_model_describe(dp, cfg, &ref, &mi, &err), -ENOENT);
+	assert_string_equal(err.field, "file");
+	/* In use by a context: described again, and left loaded for it. */
+	assert_int_equal(sluice_dp_npu_model_describe(dp, cfg, &cfg->npu.models[0], &mi, &err), 0);
 	dp_end(dp);
 }
 
@@ -1501,6 +1535,7 @@ int main(int argc, char **argv)
 			"--vdev", "dma_skeleton0", "--log-level", "lib.eal:error" };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_digits_cpu, teardown),
+		cmocka_unit_test_teardown(test_model_describe, teardown),
 		cmocka_unit_test_teardown(test_digits_dmadev, teardown),
 		cmocka_unit_test_teardown(test_mixed, teardown),
 		cmocka_unit_test_teardown(test_loss, teardown),

@@ -285,6 +285,57 @@ while [ "$(tx2)" -le "$before" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1));
 [ "$(tx2)" -gt "$before" ] || fail "port 2 forwarded nothing after the bad clients ($before)"
 stop_sluice
 
+# ---- the NPU over RPC: a model and a context on the software NPU ------------
+MODEL=$(cd "$CASES/../../.." && pwd)/models/digits.snm
+GEN_EXTRA="--npu swnpu,mem=16M"
+start_sluice "$CASES/launcher.yaml"
+expect "npu model add" 0 $A npu model add digits "$MODEL"
+printf '%-16s %7s %12s  %s\n' NAME CLASSES MACS FILE >"$TMP/want"
+printf '%-16s %7s %12s  %s\n' digits 10 "$($A --json npu model list | /usr/bin/python3 -c \
+	'import json,sys; print(json.load(sys.stdin)[0]["macs"])')" "$MODEL" >>"$TMP/want"
+expect "npu model list" 0 $A npu model list
+expect_out "npu model list" "$TMP/want"
+expect "npu model add: not a model" 1 $A npu model add junk "$CASES/launcher.yaml"
+expect_err "npu model add: not a model" \
+	"sluicectl: npu_model_add: model 'junk': the device refused $CASES/launcher.yaml: not a valid model blob [file] (Invalid value, code -32001)"
+CAM='{"name":"cam","model":"digits","input":{"format":"rfc4175","pixel":"rgb8","width":64,"height":48},"priority":2,"weight":3,"queue_depth":8}'
+expect "npu context add" 0 $A npu context add acme "$CAM"
+[ "$(cat "$TMP/out")" = cam ] || fail "npu context add printed '$(cat "$TMP/out")'"
+expect "npu context add: too wide for the model" 1 $A npu context add acme \
+	'{"name":"big","model":"digits","input":{"format":"tensor","width":4096,"height":4096}}'
+grep -q '(Not applied, code -32006)$' "$TMP/err" || fail "too wide: $(cat "$TMP/err")"
+expect "npu model del in use" 1 $A npu model del digits
+expect_err "npu model del in use" \
+	"sluicectl: npu_model_del: model 'digits' is used by npu context 'cam' of tenant 'acme' [name] (In use, code -32010)"
+# On the device: counters from the bridge, a device context, faults reach it.
+ctx_get() { $A --json npu context show acme cam | /usr/bin/python3 -c "
+import json,sys; r=json.load(sys.stdin); c=r['context']; s=r['stats']
+print(c['model'], c['input']['width'], c['priority'], c['weight'], c['queue_depth'],
+      s['frames_in'], s['latency_p99_ns'], s['device']['enqueued'])"; }
+[ "$(ctx_get)" = "digits 64 2 3 8 0 0 0" ] || fail "npu context show: $(ctx_get)"
+expect "npu_fault" 0 $CTL -s "$RPC/admin.sock" call npu_fault '{"tenant":"acme","name":"cam","kind":"error","count":2}'
+grep -q '"kind": "error"' "$TMP/out" || fail "npu_fault: $(cat "$TMP/out")"
+expect "npu_fault from a tenant" 1 "$CTL" -s "$RPC/tenant-acme.sock" call npu_fault \
+	'{"name":"cam","kind":"none"}'
+grep -q '"code": -32005' "$TMP/err" || fail "npu_fault from a tenant: $(cat "$TMP/err")"
+printf '%-16s %-16s %-12s %-18s %4s %6s %7s %5s\n' TENANT NAME MODEL INPUT PRIO WEIGHT QUOTA DEPTH \
+	>"$TMP/want"
+printf '%-16s %-16s %-12s %-18s %4s %6s %7s %5s\n' acme cam digits "rfc4175 rgb8 64x48" 2 3 0 8 \
+	>>"$TMP/want"
+expect "npu context list (tenant)" 0 "$CTL" -s "$RPC/tenant-acme.sock" npu context list
+expect_out "npu context list (tenant)" "$TMP/want"
+# Saved and restarted: the model and the context come back, on the device again.
+expect "config save (npu)" 0 $A config save "$TMP/npu.yaml"
+grep -q "{name: \"digits\", file: " "$TMP/npu.yaml" || { fail "saved file has no model digits"; cat "$TMP/npu.yaml" >&2; }
+stop_sluice
+start_sluice "$TMP/npu.yaml"
+[ "$(ctx_get)" = "digits 64 2 3 8 0 0 0" ] || fail "npu context show after restart: $(ctx_get)"
+expect "npu context del" 0 $A npu context del acme cam
+expect "npu model del" 0 $A npu model del digits
+expect "npu context list (empty)" 0 $A npu context list
+[ "$(grep -c . "$TMP/out")" -eq 1 ] || fail "contexts left: $(cat "$TMP/out")"
+stop_sluice
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2
 	exit 1

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "sluice_loader.h"
+#include "sluice_nmodel.h"
 #include "sluice_rpc.h"
 #include "sluice_save.h"
 
@@ -33,6 +34,12 @@ static struct {
 	int refuse; /* apply returns this when non-zero */
 	unsigned int stats_calls;
 	char stats_tenant[SLUICE_NAME_MAX];
+	/* NPU hooks: the last fault, and what the fault hook returns. */
+	unsigned int faults;
+	char fault_ctx[2 * SLUICE_NAME_MAX];
+	enum sluice_rpc_npu_fault fault_kind;
+	uint32_t fault_count;
+	int fault_rc;
 } app;
 
 static const struct sluice_config *stub_config(void *arg)
@@ -88,6 +95,69 @@ static int stub_resolve(const char *name, uint16_t *port, void *arg)
 	return -ENOENT;
 }
 
+/*
+ * The NPU model hook: the real model parser (sluice_nmodel.h) on the file,
+ * as the device does it, with the bridge's messages for refusals.
+ */
+static int stub_npu_model(void *arg, const struct sluice_config *cfg,
+			  const struct sluice_npu_model_ref *ref, struct sluice_rpc_npu_model *out,
+			  struct sluice_err *err)
+{
+	struct sluice_nmodel_desc d;
+	struct sluice_nmodel *m;
+	static char blob[1 << 20];
+	size_t len;
+	FILE *f;
+
+	(void)arg;
+	(void)cfg;
+	f = fopen(ref->file, "rb");
+	if (f == NULL) {
+		int e = errno;
+
+		snprintf(err->field, sizeof(err->field), "file");
+		snprintf(err->msg, sizeof(err->msg), "model '%s': cannot open %.120s: %s",
+			 ref->name, ref->file, strerror(e));
+		return -e;
+	}
+	len = fread(blob, 1, sizeof(blob), f);
+	fclose(f);
+	m = sluice_nmodel_parse(blob, len, NULL, 0);
+	if (m == NULL) {
+		snprintf(err->field, sizeof(err->field), "file");
+		snprintf(err->msg, sizeof(err->msg),
+			 "model '%s': the device refused %.120s: not a valid model blob", ref->name,
+			 ref->file);
+		return -EINVAL;
+	}
+	sluice_nmodel_describe(m, &d);
+	sluice_nmodel_free(m);
+	out->classes = d.nb_classes;
+	out->macs = d.macs;
+	out->in_max_w = out->in_max_h = SLUICE_NMODEL_FRAME_MAX;
+	out->gray = out->rgb = true;
+	return 0;
+}
+
+static json_t *stub_npu_stats(void *arg, const char *tenant, const char *name)
+{
+	(void)arg;
+	return json_pack("{s:s,s:s,s:i}", "tenant", tenant, "name", name, "frames_in", 42);
+}
+
+static int stub_npu_fault(void *arg, const char *tenant, const char *name,
+			  enum sluice_rpc_npu_fault kind, uint32_t count)
+{
+	(void)arg;
+	if (app.fault_rc)
+		return app.fault_rc;
+	app.faults++;
+	snprintf(app.fault_ctx, sizeof(app.fault_ctx), "%s/%s", tenant, name);
+	app.fault_kind = kind;
+	app.fault_count = count;
+	return 0;
+}
+
 static const char base_yaml[] =
     "tenants:\n"
     "  - name: a\n"
@@ -118,6 +188,9 @@ static int setup(void **state)
 		    .stats = stub_stats,
 		    .ports = stub_ports,
 		    .resolve_port = stub_resolve,
+		    .npu_model = stub_npu_model,
+		    .npu_stats = stub_npu_stats,
+		    .npu_fault = stub_npu_fault,
 		},
 	};
 	struct sluice_diags d;
@@ -353,7 +426,7 @@ static void test_rpc_methods(void **state)
 	(void)state;
 	l = ok("rpc_methods", NULL);
 	n = json_array_size(l);
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 27);
 	for (i = 0; i < n; i++) {
 		m = json_array_get(l, i);
 		if (strcmp(str(m, "name"), "flow_add") == 0) {
@@ -373,11 +446,14 @@ static void test_rpc_methods(void **state)
 	/* A tenant's socket sees only what it may call; "tenant" is implied there. */
 	l = ok_in("a", "rpc_methods", NULL);
 	n = json_array_size(l);
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 19);
 	for (i = 0; i < n; i++) {
 		m = json_array_get(l, i);
 		assert_true(json_is_true(json_object_get(m, "tenant_ok")));
 		assert_string_not_equal(str(m, "name"), "tenant_add");
+		assert_string_not_equal(str(m, "name"), "npu_fault");
+		assert_string_not_equal(str(m, "name"), "npu_model_add");
+		assert_string_not_equal(str(m, "name"), "npu_model_del");
 		if (strcmp(str(m, "name"), "flow_add") == 0)
 			assert_true(json_is_false(json_object_get(
 			    json_array_get(json_object_get(m, "params"), 0), "required")));
@@ -527,7 +603,7 @@ static void test_tenant_add_errors(void **state)
 	    SLUICE_RPC_E_EXISTS, "npu_contexts", "npu context 'x' already declared");
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[7]}",
 	    INVALID_PARAMS, "npu_contexts[0]",
-	    "npu_contexts[0]: expected a name (a string), got an integer");
+	    "npu_contexts[0]: expected a name or an object, got an integer");
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"colour\":1}", INVALID_PARAMS,
 	    "colour",
 	    "unknown field 'colour' in params (expected name, match, npu_contexts, default, flows, "
@@ -993,8 +1069,9 @@ static void test_apply_refused(void **state)
 
 static void test_scope(void **state)
 {
-	static const char *const admin_only[] = {"tenant_add", "tenant_del", "match_add",
-						 "match_del", "config_save"};
+	static const char *const admin_only[] = {"tenant_add",	  "tenant_del",	 "match_add",
+						 "match_del",	  "config_save", "npu_model_add",
+						 "npu_model_del", "npu_fault"};
 	static const char *const other[][2] = {
 	    {"tenant_get", "{\"name\":\"b\"}"},
 	    {"flow_list", "{\"tenant\":\"b\"}"},
@@ -1007,6 +1084,10 @@ static void test_scope(void **state)
 	    {"rule_get", "{\"tenant\":\"b\",\"name\":\"x\"}"},
 	    {"default_set", "{\"tenant\":\"b\",\"actions\":\"drop\"}"},
 	    {"stats", "{\"tenant\":\"b\"}"},
+	    {"npu_context_list", "{\"tenant\":\"b\"}"},
+	    {"npu_context_get", "{\"tenant\":\"b\",\"name\":\"ctx\"}"},
+	    {"npu_context_add", "{\"tenant\":\"b\",\"context\":\"x\"}"},
+	    {"npu_context_del", "{\"tenant\":\"b\",\"name\":\"x\"}"},
 	    /* One that does not exist: the same answer, nothing learnt. */
 	    {"flow_list", "{\"tenant\":\"nosuch\"}"},
 	};
@@ -1088,6 +1169,269 @@ static const struct sluice_rpc_method extra[] = {
     {"silent", "test", NULL, 0, 0, do_silent_fail, SLUICE_RPC_WRITE, NULL},
 };
 
+/* ---- NPU contexts, models and faults ------------------------------------------ */
+
+#define DIGITS SLUICE_SRC_DIR "/models/digits.snm"
+#define CAM                                                                                        \
+	"{\"name\":\"cam\",\"model\":\"digits\",\"input\":{\"format\":\"rfc4175\",\"pixel\":"      \
+	"\"rgb8\",\"width\":64,\"height\":48,\"payload_type\":96},\"weight\":5,\"priority\":3,"    \
+	"\"quota_fps\":30,\"batch\":{\"threshold\":2,\"timeout_us\":500},\"queue_depth\":8,"       \
+	"\"result\":{\"port\":\"p2\",\"dst_mac\":\"02:00:00:00:00:02\",\"src_mac\":"               \
+	"\"02:00:00:00:00:01\",\"src_ip\":\"10.0.0.1\",\"dst_ip\":\"10.0.0.2\",\"dport\":"         \
+	"9000}}"
+
+static void npu_ctx_err(const char *ctx, int code, const char *field, const char *reason)
+{
+	char p[2048];
+
+	snprintf(p, sizeof(p), "{\"tenant\":\"a\",\"context\":%s}", ctx);
+	err("npu_context_add", p, code, field, reason);
+}
+
+static void test_npu_models(void **state)
+{
+	struct sluice_nmodel_desc d;
+	struct sluice_nmodel *m;
+	static char blob[1 << 20];
+	size_t len;
+	FILE *f;
+	json_t *r;
+
+	(void)state;
+	/* The reference: the committed blob described by the parser itself. */
+	f = fopen(DIGITS, "rb");
+	assert_non_null(f);
+	len = fread(blob, 1, sizeof(blob), f);
+	fclose(f);
+	m = sluice_nmodel_parse(blob, len, NULL, 0);
+	assert_non_null(m);
+	sluice_nmodel_describe(m, &d);
+	sluice_nmodel_free(m);
+	assert_int_equal(d.nb_classes, 10);
+
+	r = ok("npu_model_list", NULL);
+	assert_int_equal(json_array_size(r), 0);
+	r = ok("npu_model_add", "{\"name\":\"digits\",\"file\":\"" DIGITS "\"}");
+	assert_string_equal(str(r, "name"), "digits");
+	assert_string_equal(str(r, "file"), DIGITS);
+	assert_int_equal(num(r, "classes"), 10);
+	assert_int_equal(num(r, "macs"), (json_int_t)d.macs);
+	assert_int_equal(app.applies, 1);
+	assert_int_equal(app.running->npu.nb_models, 1);
+	/* Tenants see the models too (to name them), with the same fields. */
+	r = ok_in("b", "npu_model_list", NULL);
+	assert_int_equal(json_array_size(r), 1);
+	assert_string_equal(str(json_array_get(r, 0), "name"), "digits");
+	assert_int_equal(num(json_array_get(r, 0), "classes"), 10);
+	assert_int_equal(num(json_array_get(r, 0), "macs"), (json_int_t)d.macs);
+
+	err("npu_model_add", "{\"name\":\"digits\",\"file\":\"" DIGITS "\"}", SLUICE_RPC_E_EXISTS,
+	    "name", "model 'digits' already exists");
+	err("npu_model_add", "{\"name\":\"x\",\"file\":\"models/digits.snm\"}", INVALID_PARAMS,
+	    "file", "file must be an absolute path (the data plane opens it)");
+	err("npu_model_add", "{\"name\":\"x\",\"file\":\"/nonexistent/m.snm\"}",
+	    SLUICE_RPC_E_INVALID, "file",
+	    "model 'x': cannot open /nonexistent/m.snm: No such file or directory");
+	err("npu_model_add", "{\"name\":\"x\",\"file\":\"" SLUICE_SRC_DIR "/README.md\"}",
+	    SLUICE_RPC_E_INVALID, "file",
+	    "model 'x': the device refused " SLUICE_SRC_DIR "/README.md: not a valid model blob");
+	err("npu_model_add", "{\"name\":\"x\"}", INVALID_PARAMS, "file",
+	    "missing field 'file' in params");
+	err("npu_model_add", "{\"name\":\"x\",\"file\":7}", INVALID_PARAMS, "file",
+	    "file: expected a string, got an integer");
+	err("npu_model_del", "{\"name\":\"nope\"}", SLUICE_RPC_E_NOT_FOUND, "name",
+	    "no model 'nope'");
+
+	/* In use: refused with who uses it, then free once the context goes. */
+	ok("npu_context_add", "{\"tenant\":\"a\",\"context\":" CAM "}");
+	err("npu_model_del", "{\"name\":\"digits\"}", SLUICE_RPC_E_IN_USE, "name",
+	    "model 'digits' is used by npu context 'cam' of tenant 'a'");
+	ok("npu_context_del", "{\"tenant\":\"a\",\"name\":\"cam\"}");
+	ok("npu_model_del", "{\"name\":\"digits\"}");
+	assert_int_equal(app.running->npu.nb_models, 0);
+	assert_int_equal(app.applies, 4);
+}
+
+static void test_npu_contexts(void **state)
+{
+	json_t *r, *c, *want;
+	char *yaml;
+	struct sluice_load_opts lo = {.sz = sizeof(lo), .nb_ports = 4};
+	struct sluice_config *back;
+	struct sluice_diags d;
+
+	(void)state;
+	ok("npu_model_add", "{\"name\":\"digits\",\"file\":\"" DIGITS "\"}");
+	r = ok("npu_context_add", "{\"tenant\":\"a\",\"context\":" CAM "}");
+	assert_string_equal(str(r, "name"), "cam");
+	/* get: the context as it was given, with every default filled, and counters. */
+	r = ok("npu_context_get", "{\"tenant\":\"a\",\"name\":\"cam\"}");
+	assert_string_equal(str(r, "tenant"), "a");
+	want = json_loads(CAM, 0, NULL);
+	json_object_set_new(json_object_get(want, "result"), "port", json_integer(2));
+	json_object_set_new(json_object_get(want, "result"), "sport", json_integer(0));
+	json_object_set_new(want, "window", json_integer(0));
+	c = json_object_get(r, "context");
+	if (!json_equal(c, want))
+		fail_msg("npu_context_get: %s", json_dumps(c, JSON_SORT_KEYS));
+	json_decref(want);
+	assert_int_equal(num(json_object_get(r, "stats"), "frames_in"), 42);
+	assert_string_equal(str(json_object_get(r, "stats"), "name"), "cam");
+	/* A context declared by name only: a string, no counters. */
+	r = ok("npu_context_get", "{\"tenant\":\"a\",\"name\":\"ctx\"}");
+	assert_string_equal(json_string_value(json_object_get(r, "context")), "ctx");
+	assert_true(json_is_null(json_object_get(r, "stats")));
+	/* Defaults for what is left out. */
+	ok_in("a", "npu_context_add",
+	      "{\"context\":{\"name\":\"small\",\"model\":\"digits\",\"input\":{\"format\":"
+	      "\"tensor\",\"width\":8,\"height\":8}}}");
+	r = json_object_get(ok("npu_context_get", "{\"tenant\":\"a\",\"name\":\"small\"}"),
+			    "context");
+	assert_string_equal(str(json_object_get(r, "input"), "pixel"), "gray8");
+	assert_int_equal(num(r, "weight"), 1);
+	assert_int_equal(num(r, "priority"), 0);
+	assert_int_equal(num(r, "queue_depth"), SLUICE_NPU_QUEUE_DEPTH_DEFAULT);
+	assert_int_equal(num(json_object_get(r, "batch"), "threshold"), 1);
+	assert_string_equal(json_string_value(json_object_get(r, "result")), "sender");
+	assert_null(json_object_get(json_object_get(r, "input"), "payload_type"));
+	ok_in("b", "npu_context_add", "{\"context\":\"bctx\"}");
+
+	/* list: the admin sees every tenant's, a tenant its own. */
+	r = ok("npu_context_list", NULL);
+	assert_int_equal(json_array_size(r), 4);
+	assert_string_equal(str(json_array_get(r, 3), "tenant"), "b");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(r, 3), "context")),
+			    "bctx");
+	r = ok_in("a", "npu_context_list", NULL);
+	assert_int_equal(json_array_size(r), 3);
+	assert_string_equal(str(json_object_get(json_array_get(r, 1), "context"), "name"), "cam");
+	r = ok_in("b", "npu_context_list", NULL);
+	assert_int_equal(json_array_size(r), 1);
+	/* b cannot see, delete or fault a's contexts; naming a is refused, and its own
+	 * namespace has no "cam". */
+	err_in("b", "npu_context_get", "{\"name\":\"cam\"}", SLUICE_RPC_E_NOT_FOUND, "name",
+	       "no npu context 'cam' in tenant 'b'");
+	err_in("b", "npu_context_del", "{\"name\":\"cam\"}", SLUICE_RPC_E_NOT_FOUND, "name",
+	       "no npu context 'cam' in tenant 'b'");
+	err_in("b", "npu_context_del", "{\"tenant\":\"a\",\"name\":\"cam\"}", SLUICE_RPC_E_DENIED,
+	       "tenant", "this socket belongs to tenant 'b'; it cannot reach tenant 'a'");
+	err_in("b", "npu_fault",
+	       "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\",\"count\":1}",
+	       SLUICE_RPC_E_DENIED, "method",
+	       "npu_fault needs the admin socket; this one belongs to tenant 'b'");
+
+	/* Errors: the decoder's for shapes, the model's for values, nothing changed. */
+	npu_ctx_err(CAM, SLUICE_RPC_E_EXISTS, "name", "npu context 'cam' already declared");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"nope\",\"input\":{\"format\":\"tensor\","
+		    "\"width\":8,\"height\":8}}",
+		    SLUICE_RPC_E_INVALID, "model",
+		    "model 'nope' is not one of the npu section's models");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"weight\":0,\"input\":{\"format\":"
+		    "\"tensor\",\"width\":8,\"height\":8}}",
+		    SLUICE_RPC_E_INVALID, "weight", "weight 0 out of range 1..100");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"weight\":300,\"input\":{\"format\":"
+		    "\"tensor\",\"width\":8,\"height\":8}}",
+		    INVALID_PARAMS, "context.weight", "weight 300 out of range 0..255");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\"}", INVALID_PARAMS, "context.input",
+		    "missing field 'input' in npu context (a context with a model needs it)");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"input\":{\"format\":\"h264\","
+		    "\"width\":8,\"height\":8}}",
+		    INVALID_PARAMS, "context.input.format",
+		    "format 'h264' is not rfc4175 or tensor");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"input\":{\"format\":\"tensor\","
+		    "\"width\":8,\"height\":8},\"result\":\"back\"}",
+		    INVALID_PARAMS, "context.result",
+		    "result 'back' is not sender or an object (port, dst_mac, src_mac, src_ip, "
+		    "dst_ip, dport)");
+	npu_ctx_err("{\"name\":\"x\",\"model\":\"digits\",\"input\":{\"format\":\"tensor\","
+		    "\"width\":8,\"height\":8},\"batch\":{\"size\":2}}",
+		    INVALID_PARAMS, "context.batch.size",
+		    "unknown field 'size' in batch (expected threshold, timeout_us)");
+	npu_ctx_err("7", INVALID_PARAMS, "context",
+		    "context: expected a name or an object, got an "
+		    "integer");
+	err("npu_context_add", "{\"tenant\":\"a\"}", INVALID_PARAMS, "context",
+	    "missing field 'context' in params");
+
+	/* The data plane refusing (the model does not take the frames): nothing changes. */
+	app.refuse = -EINVAL;
+	npu_ctx_err("\"y\"", SLUICE_RPC_E_APPLY, "forward",
+		    "the data plane refused the change: port 3 has no TX queue; nothing changed");
+	app.refuse = 0;
+
+	/* del: in use by the default, then free. */
+	ok("default_set", "{\"tenant\":\"a\",\"actions\":{\"to_npu\":\"cam\"}}");
+	err("npu_context_del", "{\"tenant\":\"a\",\"name\":\"cam\"}", SLUICE_RPC_E_IN_USE, "name",
+	    "npu context 'cam' is used by tenant 'a' default");
+	err("npu_context_del", "{\"tenant\":\"a\",\"name\":\"nope\"}", SLUICE_RPC_E_NOT_FOUND,
+	    "name", "no npu context 'nope' in tenant 'a'");
+
+	/* tenant_get gives the contexts whole, and config_save's text loads back the same. */
+	r = ok("tenant_get", "{\"name\":\"a\"}");
+	want = json_incref(r);
+	assert_string_equal(str(json_array_get(json_object_get(r, "npu_contexts"), 1), "name"),
+			    "cam");
+	yaml = running_yaml();
+	assert_int_equal(sluice_config_load_buf("saved.yaml", yaml, strlen(yaml), &lo, &back, &d),
+			 0);
+	r = sluice_rpc_encode_tenant(sluice_config_tenant(back, "a"));
+	if (!json_equal(r, want))
+		fail_msg("saved and loaded back:\n%s\n%s", json_dumps(r, JSON_SORT_KEYS),
+			 json_dumps(want, JSON_SORT_KEYS));
+	json_decref(r);
+	json_decref(want);
+	sluice_config_free(back);
+	free(yaml);
+	/* tenant_add takes the same shapes. */
+	ok("tenant_add",
+	   "{\"name\":\"c\",\"match\":[{\"port\":3}],\"npu_contexts\":[\"n\"," CAM "]}");
+	r = ok("npu_context_get", "{\"tenant\":\"c\",\"name\":\"cam\"}");
+	assert_int_equal(num(json_object_get(r, "context"), "weight"), 5);
+}
+
+static void test_npu_fault(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	ok("npu_model_add", "{\"name\":\"digits\",\"file\":\"" DIGITS "\"}");
+	ok("npu_context_add", "{\"tenant\":\"a\",\"context\":" CAM "}");
+	r = ok("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"timeout\",\"count\":3}");
+	assert_string_equal(str(r, "kind"), "timeout");
+	assert_int_equal(num(r, "count"), 3);
+	assert_int_equal(app.faults, 1);
+	assert_string_equal(app.fault_ctx, "a/cam");
+	assert_int_equal(app.fault_kind, SLUICE_RPC_NPU_FAULT_TIMEOUT);
+	assert_int_equal(app.fault_count, 3);
+	ok("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"full\",\"count\":1}");
+	assert_int_equal(app.fault_kind, SLUICE_RPC_NPU_FAULT_FULL);
+	ok("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\",\"count\":2}");
+	assert_int_equal(app.fault_kind, SLUICE_RPC_NPU_FAULT_ERROR);
+	r = ok("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"none\"}");
+	assert_int_equal(num(r, "count"), 0);
+	assert_int_equal(app.fault_kind, SLUICE_RPC_NPU_FAULT_NONE);
+	assert_int_equal(app.faults, 4);
+	/* Not a configuration change. */
+	assert_int_equal(app.applies, 2);
+
+	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"hang\",\"count\":1}",
+	    INVALID_PARAMS, "kind", "kind 'hang' is not timeout, error, full or none");
+	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\"}", INVALID_PARAMS,
+	    "count", "kind error needs a count of 1 or more");
+	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"ctx\",\"kind\":\"error\",\"count\":1}",
+	    SLUICE_RPC_E_INVALID, "name",
+	    "npu context 'ctx' has no model: it is not on the device");
+	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"nope\",\"kind\":\"error\",\"count\":1}",
+	    SLUICE_RPC_E_NOT_FOUND, "name", "no npu context 'nope' in tenant 'a'");
+	err("npu_fault", "{\"name\":\"cam\",\"kind\":\"error\",\"count\":1}", INVALID_PARAMS,
+	    "tenant", "missing field 'tenant' in params (the tenant)");
+	app.fault_rc = -ENOENT;
+	err("npu_fault", "{\"tenant\":\"a\",\"name\":\"cam\",\"kind\":\"error\",\"count\":1}",
+	    SLUICE_RPC_E_NOT_FOUND, "name", "npu context 'cam' of tenant 'a' is not on the device");
+	app.fault_rc = 0;
+	assert_int_equal(app.faults, 4);
+}
+
 static void test_registry(void **state)
 {
 	static const struct sluice_rpc_method dup[] = {
@@ -1119,7 +1463,7 @@ static void test_registry(void **state)
 	    "n: expected an integer, got a string");
 	err("silent", NULL, SLUICE_RPC_INTERNAL_ERROR, "", "silent failed");
 	r = ok("rpc_methods", NULL);
-	assert_int_equal(json_array_size(r), 21);
+	assert_int_equal(json_array_size(r), 29);
 
 	/* Options are checked. */
 	assert_null(sluice_rpc_new(NULL));
@@ -1203,6 +1547,9 @@ int main(void)
 	    T(test_config_save),
 	    T(test_apply_refused),
 	    T(test_scope),
+	    T(test_npu_models),
+	    T(test_npu_contexts),
+	    T(test_npu_fault),
 	    T(test_registry),
 	    T(test_generation),
 	    T(test_code_names),
