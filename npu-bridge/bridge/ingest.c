@@ -233,8 +233,21 @@ static enum sluice_drop bad(struct ctx_wstats *st, enum sluice_asm_err why)
 	return SLUICE_DROP_NPU_BAD_PACKET;
 }
 
+static inline void key_make(struct flow_key *key, const struct bctx *c, const struct sluice_pkt *meta)
+{
+	memset(key, 0, sizeof(*key));
+	key->serial = c->serial;
+	key->family = meta->family;
+	memcpy(key->src, meta->src, sizeof(key->src));
+	memcpy(key->dst, meta->dst, sizeof(key->dst));
+	key->sport = meta->sport;
+	key->dport = meta->dport;
+}
+
+/* `pos`: the stream's position from the burst's bulk lookup, or < 0 (new, or refused). */
 static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
-				   struct sluice_bridge_pkt *p, uint64_t now, unsigned int *nfree)
+				   struct sluice_bridge_pkt *p, const struct flow_key *key,
+				   int32_t pos, uint64_t now, unsigned int *nfree)
 {
 	struct bctx *c = (struct bctx *)p->ctx;
 	struct ctx_wstats *st = &c->ws[w->id];
@@ -244,11 +257,9 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	const struct rte_udp_hdr *uh;
 	struct sluice_asm_pkt ap;
 	enum sluice_asm_err aerr;
-	struct flow_key key;
 	const uint8_t *pl;
 	struct bflow *fl;
 	uint32_t len, off, v;
-	int32_t pos;
 	bool linear, queued = false;
 
 	st->ctr[SLUICE_BRIDGE_CTR_PKTS]++;
@@ -277,19 +288,13 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	if (aerr != SLUICE_ASM_ERR_NONE)
 		return bad(st, aerr);
 
-	memset(&key, 0, sizeof(key));
-	key.serial = c->serial;
-	key.family = meta->family;
-	memcpy(key.src, meta->src, sizeof(key.src));
-	memcpy(key.dst, meta->dst, sizeof(key.dst));
-	key.sport = meta->sport;
-	key.dport = meta->dport;
-	pos = rte_hash_lookup(w->flows_h, &key);
 	if (pos < 0) {
-		pos = rte_hash_add_key(w->flows_h, &key);
+		/* Returns the existing position when an earlier packet of this burst added it. */
+		pos = rte_hash_add_key(w->flows_h, key);
 		if (pos < 0)
 			return SLUICE_DROP_NPU_FLOW_LIMIT;
-		flow_init(&w->flows[pos], c, &key);
+		if (w->flows[pos].ctx == NULL)
+			flow_init(&w->flows[pos], c, key);
 	}
 	fl = &w->flows[pos];
 	fl->last_tsc = now;
@@ -346,8 +351,22 @@ uint16_t sluice_bridge_ingest(struct sluice_bridge *b, uint16_t worker,
 			      struct sluice_bridge_pkt *pk, uint16_t n, uint64_t now)
 {
 	struct bworker *w = &b->w[worker];
+	struct flow_key keys[INGEST_MAX];
+	const void *kp[INGEST_MAX];
+	int32_t pos[INGEST_MAX];
 	unsigned int nfree = 0;
 	uint16_t i, taken = 0;
+
+	if (unlikely(n > INGEST_MAX))
+		n = INGEST_MAX; /* the worker's burst is never larger */
+	/* One bulk lookup of the burst's streams. */
+	for (i = 0; i < n; i++) {
+		key_make(&keys[i], (const struct bctx *)pk[i].ctx, pk[i].meta);
+		kp[i] = &keys[i];
+	}
+	if (rte_hash_lookup_bulk(w->flows_h, kp, n, pos) != 0)
+		for (i = 0; i < n; i++)
+			pos[i] = -ENOENT;
 
 	if (w->dma_dev >= 0) {
 		/* Each packet may queue a free, a release and a ready. */
@@ -360,7 +379,7 @@ uint16_t sluice_bridge_ingest(struct sluice_bridge *b, uint16_t worker,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod_offset(pk[i + 1].m, void *,
 							      pk[i + 1].meta->l4_off));
-		pk[i].drop = ingest_one(b, w, &pk[i], now, &nfree);
+		pk[i].drop = ingest_one(b, w, &pk[i], &keys[i], pos[i], now, &nfree);
 		taken += pk[i].drop == SLUICE_DROP_NONE;
 		if (nfree == INGEST_MAX) {
 			rte_pktmbuf_free_bulk(w->to_free, nfree);

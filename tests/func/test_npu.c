@@ -984,7 +984,8 @@ static void test_share_weights(void **state)
 	fprintf(stderr, "weights 3:1 under saturation: a %" PRIu64 ", b %" PRIu64
 		" frames inferred in 1 s, ratio %.3f; sent a %" PRIu64 " b %" PRIu64 "\n",
 		a1, b1, ratio, f[0].frames, f[1].frames);
-	assert_true(a1 + b1 > 1000);            /* the device was busy */
+	/* Enough frames that one DRR quantum (3 or 1) is well inside 5%. */
+	assert_true(a1 + b1 >= 400);
 	assert_true(ratio >= 3 * 0.95 && ratio <= 3 * 1.05);
 	share_end(dp, f, 2);
 	dp_end(dp);
