@@ -22,7 +22,15 @@
 
 void bridge_slot_free(struct bctx *c, uint32_t slot)
 {
-	c->slots[slot].state = SLOT_FREE;
+	struct slot *s = &c->slots[slot];
+
+	/* Zero copy: the frame's packets go back to the pool with it. */
+	if (s->nb_zc) {
+		rte_pktmbuf_free_bulk(&c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX], s->nb_zc);
+		s->nb_zc = 0;
+	}
+	s->nb_segs = 0;
+	s->state = SLOT_FREE;
 	/* Cannot fail: the ring holds every slot. */
 	rte_ring_mp_enqueue(c->free_ring, (void *)(uintptr_t)slot);
 }
@@ -172,6 +180,8 @@ static void slot_init(struct bctx *c, uint32_t slot, struct bworker *w,
 	s->inner_off = meta->inner_off;
 	s->dport = meta->dport;
 	s->pkt_flags = meta->flags;
+	s->zc = c->zc_mbufs != NULL;
+	s->nb_zc = s->nb_segs = 0;
 	s->hdr_len = 0;
 	/* The first packet's headers, to answer its sender. */
 	if (c->conf.result.to_sender && hl <= HDR_MAX) {
@@ -226,6 +236,58 @@ static bool payload_move(struct sluice_bridge *b, struct bworker *w, struct bctx
 	return false;
 }
 
+/* Zero copy abandoned for this frame: what was gathered is copied into the slot. */
+static void zc_to_copy(struct sluice_bridge *b, struct bctx *c, uint32_t slot)
+{
+	struct slot *s = &c->slots[slot];
+	const struct sluice_npu_seg *segs =
+		(const struct sluice_npu_seg *)(c->win_va + c->seg_off) +
+		(size_t)slot * SLUICE_NPU_SEGS_MAX;
+	uint8_t *dst = c->win_va + (uint64_t)slot * c->in_stride;
+	uint16_t k;
+
+	for (k = 0; k < s->nb_segs; k++)
+		rte_memcpy(dst + segs[k].dst_off, (const uint8_t *)b->mem.va + segs[k].addr,
+			   segs[k].len);
+	if (s->nb_zc)
+		rte_pktmbuf_free_bulk(&c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX], s->nb_zc);
+	s->nb_zc = s->nb_segs = 0;
+	s->zc = false;
+	c->ws[s->worker].ctr[SLUICE_BRIDGE_CTR_ZC_COPIED]++;
+}
+
+/*
+ * Zero copy: the packet's payload runs join the frame's gather list and the
+ * mbuf stays with the frame. A payload not wholly in the packet buffers'
+ * region, split over segments, or past the gather list's size turns the
+ * frame into a copied one. @return true when the mbuf was kept.
+ */
+static bool zc_take(struct sluice_bridge *b, struct bctx *c, uint32_t slot, struct rte_mbuf *m,
+		    const uint8_t *pl, uint32_t len, bool linear, const struct sluice_asm_pkt *ap)
+{
+	struct slot *s = &c->slots[slot];
+	struct sluice_npu_seg *segs = (struct sluice_npu_seg *)(c->win_va + c->seg_off) +
+				      (size_t)slot * SLUICE_NPU_SEGS_MAX;
+	uint64_t addr = (uint64_t)((uintptr_t)pl - (uintptr_t)b->mem.va);
+	uint16_t k;
+
+	if (!s->zc)
+		return false;
+	if (!linear || (uintptr_t)pl < (uintptr_t)b->mem.va || addr < b->rx_addr ||
+	    addr + len > b->rx_addr + b->rx_size ||
+	    s->nb_segs + ap->nb_segs > SLUICE_NPU_SEGS_MAX || s->nb_zc == SLUICE_NPU_SEGS_MAX) {
+		zc_to_copy(b, c, slot);
+		return false;
+	}
+	for (k = 0; k < ap->nb_segs; k++, s->nb_segs++) {
+		segs[s->nb_segs].addr = addr + ap->seg[k].src_off;
+		segs[s->nb_segs].len = ap->seg[k].len;
+		segs[s->nb_segs].dst_off = ap->seg[k].dst_off;
+	}
+	c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX + s->nb_zc++] = m;
+	return true;
+}
+
 static enum sluice_drop bad(struct ctx_wstats *st, enum sluice_asm_err why)
 {
 	st->ctr[SLUICE_BRIDGE_CTR_PKTS_BAD]++;
@@ -260,7 +322,7 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	const uint8_t *pl;
 	struct bflow *fl;
 	uint32_t len, off, v;
-	bool linear, queued = false;
+	bool linear, queued = false, kept = false;
 
 	st->ctr[SLUICE_BRIDGE_CTR_PKTS]++;
 	if ((meta->flags & (SLUICE_PKT_L4 | SLUICE_PKT_FRAG)) != SLUICE_PKT_L4 ||
@@ -328,7 +390,10 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	if (unlikely(fl->slot == SLOT_NONE))
 		return bad(st, SLUICE_ASM_ERR_LATE);
 	if (v & SLUICE_ASM_COPY) {
-		queued = payload_move(b, w, c, fl->slot, m, pl, off, linear, &ap);
+		if (c->zc_mbufs != NULL && zc_take(b, c, fl->slot, m, pl, len, linear, &ap))
+			kept = true;
+		else
+			queued = payload_move(b, w, c, fl->slot, m, pl, off, linear, &ap);
 		st->ctr[SLUICE_BRIDGE_CTR_BYTES_MOVED] += ap.bytes;
 	}
 	if (v & SLUICE_ASM_COMPLETE) {
@@ -340,6 +405,8 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 		open_del(w, fl);
 		fl->slot = SLOT_NONE;
 	}
+	if (kept)
+		return SLUICE_DROP_NONE; /* the frame holds it until its op completes */
 	if (queued)
 		fifo_push(w, FIFO_FREE, m, 0);
 	else
