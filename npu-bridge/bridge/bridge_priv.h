@@ -125,6 +125,7 @@ struct bctx {
 };
 
 /* Per-worker stream state. */
+/* 8-byte aligned and a multiple of 8: rte_hash_crc reads keys 8 bytes at a time. */
 struct flow_key {
 	uint32_t serial;
 	uint8_t family;
@@ -132,7 +133,8 @@ struct flow_key {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t sport, dport;
-};
+	uint32_t pad2;
+} __rte_aligned(8);
 
 struct bflow {
 	struct sluice_asm_flow track;

@@ -1207,13 +1207,18 @@ static void test_share_latency(void **state)
 		inferred(dp, "b") - fb);
 	assert_true(inferred(dp, "b") - fb > PACED_FRAMES);   /* the flood did run */
 	qsort(a50, PACED_ROUNDS, sizeof(a50[0]), cmp_u64);
-	if (am * 2 > a50[PACED_ROUNDS / 2] * 3) {
+	qsort(f50, PACED_ROUNDS, sizeof(f50[0]), cmp_u64);
+	if (am * 2 > a50[PACED_ROUNDS / 2] * 3 || fm * 2 > f50[PACED_ROUNDS / 2] * 3) {
 		/*
-		 * Even the best round alone had a p99 over 1.5x its median: other jobs
-		 * are stalling this machine by milliseconds, more than what is measured.
+		 * A side whose best round still has a p99 over 1.5x its median: other
+		 * jobs stall this machine by milliseconds (the frames' own spread is
+		 * 3 ms), more than what is measured. A scheduler that made the paced
+		 * tenant wait would move its median too, and not be excused here.
 		 */
-		fprintf(stderr, "SKIP: the machine is too busy to measure latency (alone: p50 %" PRIu64
-			" us, best p99 %" PRIu64 " us)\n", a50[PACED_ROUNDS / 2] / 1000, am / 1000);
+		fprintf(stderr, "SKIP: the machine is too busy to measure latency (p50/best p99: "
+			"alone %" PRIu64 "/%" PRIu64 " us, flood %" PRIu64 "/%" PRIu64 " us)\n",
+			a50[PACED_ROUNDS / 2] / 1000, am / 1000, f50[PACED_ROUNDS / 2] / 1000,
+			fm / 1000);
 		dp_end(dp);
 		skip();
 	}
