@@ -279,10 +279,19 @@ static bool zc_take(struct sluice_bridge *b, struct bctx *c, uint32_t slot, stru
 		zc_to_copy(b, c, slot);
 		return false;
 	}
-	for (k = 0; k < ap->nb_segs; k++, s->nb_segs++) {
-		segs[s->nb_segs].addr = addr + ap->seg[k].src_off;
+	for (k = 0; k < ap->nb_segs; k++) {
+		struct sluice_npu_seg *last = s->nb_segs ? &segs[s->nb_segs - 1] : NULL;
+		uint64_t a = addr + ap->seg[k].src_off;
+
+		/* Whole lines follow each other in the packet and in the frame: one segment. */
+		if (k > 0 && last->addr + last->len == a &&
+		    last->dst_off + last->len == ap->seg[k].dst_off) {
+			last->len += ap->seg[k].len;
+			continue;
+		}
+		segs[s->nb_segs].addr = a;
 		segs[s->nb_segs].len = ap->seg[k].len;
-		segs[s->nb_segs].dst_off = ap->seg[k].dst_off;
+		segs[s->nb_segs++].dst_off = ap->seg[k].dst_off;
 	}
 	c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX + s->nb_zc++] = m;
 	return true;
