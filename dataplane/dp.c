@@ -144,6 +144,7 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	struct sluice_err err;
 	struct dp_table *t;
 	uint32_t nb_mbufs;
+	bool zerocopy;
 	size_t sz;
 	int ret;
 
@@ -159,11 +160,15 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 		nb_mbufs = dp->nb_ports * (dp->nb_rxq * (opts->nb_rxd ? opts->nb_rxd : 1024u) +
 					   dp->nb_txq * (opts->nb_txd ? opts->nb_txd : 1024u)) +
 			   dp->nb_workers * dp->nb_ports * 2 * dp->burst + 8192;
-	dp->pool = rte_pktmbuf_pool_create("sluice_mbuf", nb_mbufs, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (dp->pool == NULL) {
-		ret = -rte_errno;
-		goto out_free_dp;
+	/* Zero copy receives into NPU memory: the bridge (and its device) come first. */
+	zerocopy = opts->npu_copy_set && opts->npu_copy == SLUICE_NPU_COPY_ZEROCOPY;
+	if (!zerocopy) {
+		dp->pool = rte_pktmbuf_pool_create("sluice_mbuf", nb_mbufs, 256, 0,
+						   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		if (dp->pool == NULL) {
+			ret = -rte_errno;
+			goto out_free_dp;
+		}
 	}
 	sz = rte_rcu_qsbr_get_memsize(dp->nb_workers);
 	dp->qsbr = rte_zmalloc("sl_qsbr", sz, RTE_CACHE_LINE_SIZE);
@@ -195,6 +200,13 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 			ret = -errno;
 			goto out_free_workers;
 		}
+		if (zerocopy) {
+			dp->pool = sluice_bridge_rx_pool(dp->bridge, nb_mbufs);
+			if (dp->pool == NULL) {
+				ret = -errno;
+				goto out_free_workers;
+			}
+		}
 	}
 	if (!opts->ports_preconfigured) {
 		ret = dp_ports_setup(dp);
@@ -221,11 +233,12 @@ out_close_ports:
 	if (!opts->ports_preconfigured)
 		dp_ports_close(dp);
 out_free_workers:
-	sluice_bridge_destroy(dp->bridge);
+	sluice_bridge_destroy(dp->bridge); /* and a zero-copy pool with it */
 	workers_free(dp);
 	rte_free(dp->qsbr);
 out_free_pool:
-	rte_mempool_free(dp->pool);
+	if (!zerocopy)
+		rte_mempool_free(dp->pool);
 out_free_dp:
 	free(dp);
 	errno = -ret;
@@ -237,15 +250,20 @@ void sluice_dp_destroy(struct sluice_dp *dp)
 	if (dp == NULL)
 		return;
 	sluice_dp_join(dp);
-	/* The bridge holds mbufs and result rings: before the ports and the pool. */
-	sluice_bridge_destroy(dp->bridge);
+	/*
+	 * Ports first (their queues give their mbufs back), then the bridge (the
+	 * mbufs and result rings it holds; with zero copy, the pool itself and
+	 * the NPU memory it lives in), then the pool.
+	 */
 	if (!dp->opts.ports_preconfigured)
 		dp_ports_close(dp);
+	sluice_bridge_destroy(dp->bridge);
 	dp_table_free(atomic_load(&dp->table));
 	sluice_config_free(dp->cfg);
 	workers_free(dp);
 	rte_free(dp->qsbr);
-	rte_mempool_free(dp->pool);
+	if (!(dp->opts.npu_copy_set && dp->opts.npu_copy == SLUICE_NPU_COPY_ZEROCOPY))
+		rte_mempool_free(dp->pool);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
 }

@@ -57,6 +57,7 @@ static void usage(const char *prog)
 	       "                        (overrides the tenant file's npu.device; default swnpu)\n"
 	       "  --npu-copy MODE       how frames reach NPU memory: cpu, dmadev (needs\n"
 	       "                        --vdev dma_skeleton0... and --iova-mode=va) or zerocopy\n"
+	       "                        (packets received into NPU memory; --iova-mode=va)\n"
 	       "  --rpc-dir DIR         serve JSON-RPC (sluicectl) on DIR/admin.sock and\n"
 	       "                        DIR/tenant-NAME.sock per tenant (default: off)\n"
 	       "  --help                this text\n"

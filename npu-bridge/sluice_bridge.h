@@ -29,7 +29,12 @@
  *    without a buffer). Payload runs are moved into the slot by the worker
  *    (copy "cpu") or by the worker's rte_dmadev channel (copy "dmadev",
  *    completions polled; mbufs freed and frames queued only after their
- *    copies completed). A complete frame's slot goes to the context's ready
+ *    copies completed), or not moved at all (copy "zerocopy": packets are
+ *    received into NPU memory, sluice_bridge_rx_pool(); the frame's op
+ *    carries a gather list of the payload runs, in the context's window,
+ *    and the mbufs stay with the frame until its op completes; a frame of
+ *    more runs than a gather list holds, or a packet not in NPU memory, is
+ *    copied into the slot instead). A complete frame's slot goes to the context's ready
  *    ring. A frame left incomplete when a newer one begins, or for longer
  *    than the frame timeout, is abandoned and its slot returned.
  *
@@ -107,7 +112,9 @@ extern "C" {
 	X(OP_TIMEOUTS, "op_timeouts", "ops the device did not complete within the op timeout")   \
 	X(LATE_COMPLETIONS, "late_completions", "timed-out ops the device returned later")         \
 	X(DEVICE_BUSY, "device_busy", "enqueues the device refused (its ring was full)")           \
-	X(BATCHES, "batches", "enqueue bursts")
+	X(BATCHES, "batches", "enqueue bursts")                                                    \
+	X(FRAMES_GATHERED, "frames_gathered", "frames sent as gather lists of packet buffers (zero copy)") \
+	X(ZC_COPIED, "zc_copied", "zero copy frames copied instead (too many runs, a packet elsewhere)")
 
 enum sluice_bridge_ctr {
 #define SLUICE_BRIDGE_CTR_ENUM(e, n, d) SLUICE_BRIDGE_CTR_##e,
@@ -129,7 +136,10 @@ struct sluice_bridge_opts {
 	size_t sz;
 	/** Workers that call ingest and worker_poll, 1..SLUICE_BRIDGE_WORKERS. */
 	uint16_t nb_workers;
-	/** Pool result messages are allocated from (the data plane's). */
+	/**
+	 * Pool result messages are allocated from (the data plane's). NULL with
+	 * copy "zerocopy": the pool is then sluice_bridge_rx_pool()'s.
+	 */
 	struct rte_mempool *pool;
 	/** Device spec that overrides the configuration's (--npu), or NULL. */
 	const char *device;
@@ -158,6 +168,19 @@ struct sluice_bridge_opts {
  *         rte_hash's / rte_ring's error.
  */
 struct sluice_bridge *sluice_bridge_create(const struct sluice_bridge_opts *opts);
+
+/**
+ * Zero copy: open the device now (opts.device, or "swnpu"; its memory must
+ * hold the pool beside the contexts' windows), reserve a region of its memory
+ * for packet buffers (a device context of its own that runs no op, whose
+ * window every tenant context is granted read-only), and make a mempool of
+ * `nb_mbufs` mbufs whose data buffers are there (rte_pktmbuf_pool_create_extbuf).
+ * The data plane receives into it. Needs --iova-mode=va. Control thread,
+ * before any prepare; once.
+ * @return the pool, or NULL with errno: EINVAL (not zerocopy, already made,
+ *         IOVA is not VA), ENOSPC (device memory), ENODEV, ENOMEM.
+ */
+struct rte_mempool *sluice_bridge_rx_pool(struct sluice_bridge *b, uint32_t nb_mbufs);
 
 /**
  * Stop the service thread, free every mbuf the bridge holds, destroy every

@@ -2,10 +2,12 @@
 /*
  * One measurement of the NPU bridge's ingest path for perf/bench_npu.py:
  * RFC 4175 frames into one worker core, reassembled into NPU memory by the
- * CPU or by a DMA engine; or, as the bound, a plain memcpy of the same
- * payload runs into a buffer of the same kind on the same core.
+ * CPU or by a DMA engine, or gathered where they were received (zero copy:
+ * the packets are built in the NPU-memory pool, as a port would receive
+ * them); or, as the bound, a plain memcpy of the same payload runs into a
+ * buffer of the same kind on the same core.
  *
- *   bench_npu EAL-ARGS -- --mode memcpy|cpu|dmadev --model FILE
+ *   bench_npu EAL-ARGS -- --mode memcpy|cpu|dmadev|zerocopy --model FILE
  *             [--width W] [--height H] [--pixel 1|3] [--payload BYTES]
  *             [--warmup S] [--seconds S]
  *
@@ -364,14 +366,16 @@ static void run_bridge(enum sluice_npu_copy copy, const char *model)
 		       "\"gbytes_per_s\":%.4f,\"refused\":%" PRIu64 ",\"incomplete\":%" PRIu64
 		       ",\"bad\":%" PRIu64 ",\"pkts_per_frame\":%u,\"cycles_per_pkt\":%.1f,"
 		       "\"action_cycles_per_pkt\":%.1f,\"bursts\":%" PRIu64 ",\"bytes_per_pkt\":%.1f,"
-		       "\"tsc_hz\":%" PRIu64 "}\n",
+		       "\"tsc_hz\":%" PRIu64 ",\"gathered\":%" PRIu64 ",\"zc_copied\":%" PRIu64 "}\n",
 		       sluice_npu_copy_name(copy), width * height * bpp, fr / secs, by / 1e9 / secs,
 		       s1.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] - s0.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED],
 		       s1.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] +
 			       s1.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT],
 		       s1.ctr[SLUICE_BRIDGE_CTR_PKTS_BAD], frames[0].n, total,
 		       cyc[SLUICE_STAGE_ACTION], bursts, (double)width * height * bpp / frames[0].n,
-		       hz);
+		       hz,
+		       s1.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED] - s0.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED],
+		       s1.ctr[SLUICE_BRIDGE_CTR_ZC_COPIED] - s0.ctr[SLUICE_BRIDGE_CTR_ZC_COPIED]);
 	}
 	/* Wait for the worker's last DMA completions before the mbufs go. */
 	for (i = 0; i < 1000; i++)
@@ -440,7 +444,7 @@ int main(int argc, char **argv)
 		int port;
 
 		if (model == NULL || sluice_npu_copy_parse(mode, &copy) != 0)
-			die("--mode memcpy|cpu|dmadev and --model FILE");
+			die("--mode memcpy|cpu|dmadev|zerocopy and --model FILE");
 		port = rte_eth_from_rings("bench0", &rx, 1, &tx, 1, (unsigned int)rte_socket_id());
 		memset(&conf, 0, sizeof(conf));
 		if (port < 0 || dummy == NULL || rte_eth_dev_configure((uint16_t)port, 1, 1, &conf) ||

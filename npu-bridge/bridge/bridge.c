@@ -121,7 +121,8 @@ struct sluice_bridge *sluice_bridge_create(const struct sluice_bridge_opts *opts
 	int ret;
 
 	if (opts == NULL || opts->sz < sizeof(*opts) || opts->nb_workers == 0 ||
-	    opts->nb_workers > SLUICE_BRIDGE_WORKERS || opts->pool == NULL ||
+	    opts->nb_workers > SLUICE_BRIDGE_WORKERS ||
+	    (opts->pool == NULL && !(opts->copy_set && opts->copy == SLUICE_NPU_COPY_ZEROCOPY)) ||
 	    (opts->copy_set && (unsigned int)opts->copy > SLUICE_NPU_COPY_ZEROCOPY)) {
 		errno = EINVAL;
 		return NULL;
@@ -132,6 +133,7 @@ struct sluice_bridge *sluice_bridge_create(const struct sluice_bridge_opts *opts
 		return NULL;
 	}
 	b->opts = *opts;
+	b->rx_ctx = UINT16_MAX;
 	b->tsc_hz = rte_get_tsc_hz();
 	b->frame_timeout_tsc = us_to_tsc(b->tsc_hz, opts->frame_timeout_us, 100000);
 	b->flow_idle_tsc = us_to_tsc(b->tsc_hz, opts->flow_idle_us, 10000000);
@@ -177,24 +179,18 @@ static void dma_close(struct sluice_bridge *b)
 /*
  * Device memory becomes a DMA target: registered with EAL as external
  * memory, mapped for VFIO-bound engines, and its IOVA told to the device.
- * Software engines (dma_skeleton) use process addresses: IOVA must be VA.
+ * Software engines (dma_skeleton) and software ports use process addresses:
+ * IOVA must be VA.
  */
-static int dma_setup(struct sluice_bridge *b, struct sluice_err *err)
+static int mem_register(struct sluice_bridge *b, const char *mode, struct sluice_err *err)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	uint16_t i = 0;
-	int16_t id;
 	int ret;
 
 	if (rte_eal_iova_mode() != RTE_IOVA_VA)
 		return set_err(err, -EINVAL, "copy",
-			       "dmadev copy needs --iova-mode=va (NPU memory has no physical "
-			       "address here)");
-	if (rte_dma_count_avail() < b->opts.nb_workers)
-		return set_err(err, -EINVAL, "copy",
-			       "dmadev copy needs a DMA device per worker: %u workers, %u DMA "
-			       "devices (add --vdev dma_skeleton0,...)",
-			       b->opts.nb_workers, rte_dma_count_avail());
+			       "%s copy needs --iova-mode=va (NPU memory has no physical address "
+			       "here)", mode);
 	if (pg <= 0 || (uintptr_t)b->mem.va % (uintptr_t)pg || b->mem.size % (uint64_t)pg)
 		return set_err(err, -EINVAL, "copy", "NPU memory is not page aligned");
 	ret = rte_extmem_register(b->mem.va, b->mem.size, NULL, 0, (size_t)pg);
@@ -208,8 +204,25 @@ static int dma_setup(struct sluice_bridge *b, struct sluice_err *err)
 		RTE_LOG(WARNING, USER1, "npu: VFIO DMA map of NPU memory failed\n");
 	ret = sluice_npu_mem_set_iova(b->dev, (uint64_t)(uintptr_t)b->mem.va);
 	if (ret < 0)
-		goto out_close;
+		return set_err(err, ret, "copy", "the device refused its IOVA");
 	b->mem.iova = (uint64_t)(uintptr_t)b->mem.va;
+	return 0;
+}
+
+static int dma_setup(struct sluice_bridge *b, struct sluice_err *err)
+{
+	uint16_t i = 0;
+	int16_t id;
+	int ret;
+
+	if (rte_dma_count_avail() < b->opts.nb_workers)
+		return set_err(err, -EINVAL, "copy",
+			       "dmadev copy needs a DMA device per worker: %u workers, %u DMA "
+			       "devices (add --vdev dma_skeleton0,...)",
+			       b->opts.nb_workers, rte_dma_count_avail());
+	ret = mem_register(b, "dmadev", err);
+	if (ret < 0)
+		goto out_close;
 	RTE_DMA_FOREACH_DEV(id) {
 		struct rte_dma_conf dc = { .nb_vchans = 1 };
 		struct rte_dma_vchan_conf vc = { .direction = RTE_DMA_DIR_MEM_TO_MEM };
@@ -256,7 +269,8 @@ static int device_open(struct sluice_bridge *b, const struct sluice_config *cfg,
 
 	if (copy == SLUICE_NPU_COPY_ZEROCOPY)
 		return set_err(err, -EINVAL, "copy",
-			       "copy zerocopy is not available in this build; use cpu or dmadev");
+			       "copy zerocopy is chosen when sluice starts (--npu-copy zerocopy): "
+			       "packets must be received into NPU memory");
 	b->dev = sluice_npu_open(spec);
 	if (b->dev == NULL)
 		return set_err(err, errno ? -errno : -EINVAL, "device",
@@ -275,6 +289,67 @@ static int device_open(struct sluice_bridge *b, const struct sluice_config *cfg,
 	}
 	RTE_LOG(INFO, USER1, "npu: device %s open, copy %s\n", spec, sluice_npu_copy_name(copy));
 	return 0;
+}
+
+struct rte_mempool *sluice_bridge_rx_pool(struct sluice_bridge *b, uint32_t nb_mbufs)
+{
+	const char *spec = b->opts.device ? b->opts.device : "swnpu";
+	uint16_t elt = RTE_MBUF_DEFAULT_BUF_SIZE;
+	struct sluice_npu_ctx_conf cc = { .sz = sizeof(cc), .ring_size = 2 };
+	struct rte_pktmbuf_extmem ext;
+	struct sluice_err err = { .msg = "" };
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int ret;
+
+	if (!(b->opts.copy_set && b->opts.copy == SLUICE_NPU_COPY_ZEROCOPY) || b->rx_pool != NULL ||
+	    b->dev != NULL || nb_mbufs == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b->dev = sluice_npu_open(spec);
+	if (b->dev == NULL)
+		return NULL;
+	snprintf(b->dev_spec, sizeof(b->dev_spec), "%s", spec);
+	b->copy = SLUICE_NPU_COPY_ZEROCOPY;
+	ret = sluice_npu_mem(b->dev, &b->mem);
+	if (ret == 0)
+		ret = mem_register(b, "zerocopy", &err);
+	if (ret < 0)
+		goto out_close;
+	/* The packet buffers: a context of their own, so the device allocator keeps them apart. */
+	cc.win_size = (uint64_t)nb_mbufs * elt;
+	ret = sluice_npu_ctx_create(b->dev, &cc, &b->rx_ctx);
+	if (ret == 0)
+		ret = sluice_npu_ctx_window(b->dev, b->rx_ctx, &b->rx_addr, &b->rx_size);
+	if (ret < 0)
+		goto out_close;
+	ext.buf_ptr = (uint8_t *)b->mem.va + b->rx_addr;
+	ext.buf_iova = b->mem.iova + b->rx_addr;
+	ext.buf_len = (size_t)nb_mbufs * elt;
+	ext.elt_size = elt;
+	snprintf(name, sizeof(name), "sl_zc_%p", (void *)b);
+	b->rx_pool = rte_pktmbuf_pool_create_extbuf(name, nb_mbufs, 256, 0,
+						    (uint16_t)(elt - 0), (int)rte_socket_id(), &ext, 1);
+	if (b->rx_pool == NULL) {
+		ret = -rte_errno;
+		goto out_close;
+	}
+	b->opts.pool = b->rx_pool;
+	RTE_LOG(INFO, USER1, "npu: device %s open, copy zerocopy, %u packet buffers in NPU memory\n",
+		spec, nb_mbufs);
+	return b->rx_pool;
+
+out_close:
+	if (err.msg[0])
+		RTE_LOG(ERR, USER1, "npu: %s\n", err.msg);
+	if (b->rx_ctx != UINT16_MAX)
+		sluice_npu_ctx_destroy(b->dev, b->rx_ctx);
+	b->rx_ctx = UINT16_MAX;
+	dma_close(b);
+	sluice_npu_close(b->dev);
+	b->dev = NULL;
+	errno = ret == -ENOSPC ? ENOSPC : ret < 0 ? -ret : EINVAL;
+	return NULL;
 }
 
 /* ---- Models --------------------------------------------------------------------- */
@@ -380,8 +455,16 @@ int sluice_bridge_model_describe(struct sluice_bridge *b, const struct sluice_co
 
 static void ctx_free(struct sluice_bridge *b, struct bctx *c)
 {
+	uint32_t i;
+
 	if (b->dev != NULL && c->dev_ctx != UINT16_MAX)
 		sluice_npu_ctx_destroy(b->dev, c->dev_ctx);
+	/* Zero copy: frames still holding packets (assembling, queued, given up on). */
+	for (i = 0; c->zc_mbufs != NULL && c->slots != NULL && i < c->depth; i++)
+		if (c->slots[i].nb_zc)
+			rte_pktmbuf_free_bulk(&c->zc_mbufs[(size_t)i * SLUICE_NPU_SEGS_MAX],
+					      c->slots[i].nb_zc);
+	rte_free(c->zc_mbufs);
 	if (c->model != UINT16_MAX && b->models[c->model].users > 0)
 		b->models[c->model].users--;
 	rte_ring_free(c->free_ring);
@@ -478,6 +561,11 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 	c->out_stride = RTE_ALIGN_CEIL(c->out_bytes, 64u);
 	c->out_off = c->depth * c->in_stride;
 	need = (uint64_t)c->depth * (c->in_stride + c->out_stride);
+	if (b->copy == SLUICE_NPU_COPY_ZEROCOPY) {
+		/* Each slot's gather list, in the window: the device reads it there. */
+		c->seg_off = (uint32_t)need;
+		need += (uint64_t)c->depth * SLUICE_NPU_SEGS_MAX * sizeof(struct sluice_npu_seg);
+	}
 	need = RTE_ALIGN_CEIL(need, 4096ull);
 	if (n->window != 0 && n->window < need) {
 		ret = set_err(err, -EINVAL, "window",
@@ -503,6 +591,18 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 	}
 	c->win_va = (uint8_t *)b->mem.va + c->win_addr;
 	c->win_iova = b->mem.iova + c->win_addr;
+	if (b->copy == SLUICE_NPU_COPY_ZEROCOPY) {
+		/* Ops read packet buffers (read-only) where the ports put them. */
+		ret = sluice_npu_ctx_grant(b->dev, c->dev_ctx, b->rx_addr, b->rx_size);
+		if (ret < 0)
+			goto out_dev_err;
+		c->zc_mbufs = rte_zmalloc("sl_bzc", sizeof(*c->zc_mbufs) * c->depth *
+					  SLUICE_NPU_SEGS_MAX, RTE_CACHE_LINE_SIZE);
+		if (c->zc_mbufs == NULL) {
+			ret = set_err(err, -ENOMEM, "", "out of memory");
+			goto out_free;
+		}
+	}
 	c->slots = rte_zmalloc("sl_bslots", sizeof(*c->slots) * c->depth, RTE_CACHE_LINE_SIZE);
 	c->ops = rte_zmalloc("sl_bops", sizeof(*c->ops) * c->depth, RTE_CACHE_LINE_SIZE);
 	c->sch.q = rte_zmalloc("sl_bq", sizeof(uint32_t) * c->depth, 0);
@@ -825,13 +925,17 @@ void sluice_bridge_destroy(struct sluice_bridge *b)
 	for (k = 0; k < SLUICE_NPU_MODELS_MAX; k++)
 		if (b->models[k].loaded)
 			sluice_npu_model_unload(b->dev, b->models[k].id);
-	if (b->dev != NULL) {
-		dma_close(b);
-		sluice_npu_close(b->dev);
-	}
 	if (b->w != NULL)
 		for (i = 0; i < b->opts.nb_workers; i++)
 			worker_fini(&b->w[i]);
+	/* Zero copy: every packet buffer is back (ports closed, results freed) before its memory goes. */
+	rte_mempool_free(b->rx_pool);
+	if (b->dev != NULL) {
+		if (b->rx_ctx != UINT16_MAX)
+			sluice_npu_ctx_destroy(b->dev, b->rx_ctx);
+		dma_close(b);
+		sluice_npu_close(b->dev);
+	}
 	rte_free(b->w);
 	rte_free(b);
 }

@@ -41,6 +41,9 @@ struct slot {
 	uint16_t worker;
 	uint16_t port;
 	uint8_t state;
+	bool zc;              /* zero copy: the frame is a gather list of mbufs' runs */
+	uint16_t nb_zc;       /* mbufs the frame holds (zero copy) */
+	uint16_t nb_segs;     /* gather list entries */
 	uint8_t hdr_len;      /* 0: no reply headers (too long) */
 	uint8_t family;
 	uint8_t nb_vlans;
@@ -97,6 +100,8 @@ struct bctx {
 	uint8_t *win_va;      /* host view of win_addr */
 	uint64_t win_iova;
 	uint32_t out_off;     /* first output slot, from win_addr */
+	uint32_t seg_off;     /* zero copy: first slot's gather list, from win_addr */
+	struct rte_mbuf **zc_mbufs; /* zero copy: [depth][SLUICE_NPU_SEGS_MAX] */
 
 	struct rte_ring *free_ring;
 	struct rte_ring *ready_ring;
@@ -120,6 +125,7 @@ struct bctx {
 };
 
 /* Per-worker stream state. */
+/* 8-byte aligned and a multiple of 8: rte_hash_crc reads keys 8 bytes at a time. */
 struct flow_key {
 	uint32_t serial;
 	uint8_t family;
@@ -127,7 +133,8 @@ struct flow_key {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t sport, dport;
-};
+	uint32_t pad2;
+} __rte_aligned(8);
 
 struct bflow {
 	struct sluice_asm_flow track;
@@ -195,6 +202,10 @@ struct sluice_bridge {
 	enum sluice_npu_copy copy;
 	struct sluice_npu_mem mem;
 	bool extmem;               /* device memory registered with EAL */
+	/* Zero copy: the packet buffers' region (a context that runs nothing) and pool. */
+	uint16_t rx_ctx;
+	uint64_t rx_addr, rx_size;
+	struct rte_mempool *rx_pool;
 	struct bmodel models[SLUICE_NPU_MODELS_MAX];
 
 	/* Contexts: the scheduler walks ctx[]; control keeps all (dying ones too). */

@@ -22,7 +22,15 @@
 
 void bridge_slot_free(struct bctx *c, uint32_t slot)
 {
-	c->slots[slot].state = SLOT_FREE;
+	struct slot *s = &c->slots[slot];
+
+	/* Zero copy: the frame's packets go back to the pool with it. */
+	if (s->nb_zc) {
+		rte_pktmbuf_free_bulk(&c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX], s->nb_zc);
+		s->nb_zc = 0;
+	}
+	s->nb_segs = 0;
+	s->state = SLOT_FREE;
 	/* Cannot fail: the ring holds every slot. */
 	rte_ring_mp_enqueue(c->free_ring, (void *)(uintptr_t)slot);
 }
@@ -172,6 +180,8 @@ static void slot_init(struct bctx *c, uint32_t slot, struct bworker *w,
 	s->inner_off = meta->inner_off;
 	s->dport = meta->dport;
 	s->pkt_flags = meta->flags;
+	s->zc = c->zc_mbufs != NULL;
+	s->nb_zc = s->nb_segs = 0;
 	s->hdr_len = 0;
 	/* The first packet's headers, to answer its sender. */
 	if (c->conf.result.to_sender && hl <= HDR_MAX) {
@@ -226,6 +236,67 @@ static bool payload_move(struct sluice_bridge *b, struct bworker *w, struct bctx
 	return false;
 }
 
+/* Zero copy abandoned for this frame: what was gathered is copied into the slot. */
+static void zc_to_copy(struct sluice_bridge *b, struct bctx *c, uint32_t slot)
+{
+	struct slot *s = &c->slots[slot];
+	const struct sluice_npu_seg *segs =
+		(const struct sluice_npu_seg *)(c->win_va + c->seg_off) +
+		(size_t)slot * SLUICE_NPU_SEGS_MAX;
+	uint8_t *dst = c->win_va + (uint64_t)slot * c->in_stride;
+	uint16_t k;
+
+	for (k = 0; k < s->nb_segs; k++)
+		rte_memcpy(dst + segs[k].dst_off, (const uint8_t *)b->mem.va + segs[k].addr,
+			   segs[k].len);
+	if (s->nb_zc)
+		rte_pktmbuf_free_bulk(&c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX], s->nb_zc);
+	s->nb_zc = s->nb_segs = 0;
+	s->zc = false;
+	c->ws[s->worker].ctr[SLUICE_BRIDGE_CTR_ZC_COPIED]++;
+}
+
+/*
+ * Zero copy: the packet's payload runs join the frame's gather list and the
+ * mbuf stays with the frame. A payload not wholly in the packet buffers'
+ * region, split over segments, or past the gather list's size turns the
+ * frame into a copied one. @return true when the mbuf was kept.
+ */
+static bool zc_take(struct sluice_bridge *b, struct bctx *c, uint32_t slot, struct rte_mbuf *m,
+		    const uint8_t *pl, uint32_t len, bool linear, const struct sluice_asm_pkt *ap)
+{
+	struct slot *s = &c->slots[slot];
+	struct sluice_npu_seg *segs = (struct sluice_npu_seg *)(c->win_va + c->seg_off) +
+				      (size_t)slot * SLUICE_NPU_SEGS_MAX;
+	uint64_t addr = (uint64_t)((uintptr_t)pl - (uintptr_t)b->mem.va);
+	uint16_t k;
+
+	if (!s->zc)
+		return false;
+	if (!linear || (uintptr_t)pl < (uintptr_t)b->mem.va || addr < b->rx_addr ||
+	    addr + len > b->rx_addr + b->rx_size ||
+	    s->nb_segs + ap->nb_segs > SLUICE_NPU_SEGS_MAX || s->nb_zc == SLUICE_NPU_SEGS_MAX) {
+		zc_to_copy(b, c, slot);
+		return false;
+	}
+	for (k = 0; k < ap->nb_segs; k++) {
+		struct sluice_npu_seg *last = s->nb_segs ? &segs[s->nb_segs - 1] : NULL;
+		uint64_t a = addr + ap->seg[k].src_off;
+
+		/* Whole lines follow each other in the packet and in the frame: one segment. */
+		if (k > 0 && last->addr + last->len == a &&
+		    last->dst_off + last->len == ap->seg[k].dst_off) {
+			last->len += ap->seg[k].len;
+			continue;
+		}
+		segs[s->nb_segs].addr = a;
+		segs[s->nb_segs].len = ap->seg[k].len;
+		segs[s->nb_segs++].dst_off = ap->seg[k].dst_off;
+	}
+	c->zc_mbufs[(size_t)slot * SLUICE_NPU_SEGS_MAX + s->nb_zc++] = m;
+	return true;
+}
+
 static enum sluice_drop bad(struct ctx_wstats *st, enum sluice_asm_err why)
 {
 	st->ctr[SLUICE_BRIDGE_CTR_PKTS_BAD]++;
@@ -233,8 +304,21 @@ static enum sluice_drop bad(struct ctx_wstats *st, enum sluice_asm_err why)
 	return SLUICE_DROP_NPU_BAD_PACKET;
 }
 
+static inline void key_make(struct flow_key *key, const struct bctx *c, const struct sluice_pkt *meta)
+{
+	memset(key, 0, sizeof(*key));
+	key->serial = c->serial;
+	key->family = meta->family;
+	memcpy(key->src, meta->src, sizeof(key->src));
+	memcpy(key->dst, meta->dst, sizeof(key->dst));
+	key->sport = meta->sport;
+	key->dport = meta->dport;
+}
+
+/* `pos`: the stream's position from the burst's bulk lookup, or < 0 (new, or refused). */
 static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
-				   struct sluice_bridge_pkt *p, uint64_t now, unsigned int *nfree)
+				   struct sluice_bridge_pkt *p, const struct flow_key *key,
+				   int32_t pos, uint64_t now, unsigned int *nfree)
 {
 	struct bctx *c = (struct bctx *)p->ctx;
 	struct ctx_wstats *st = &c->ws[w->id];
@@ -244,12 +328,10 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	const struct rte_udp_hdr *uh;
 	struct sluice_asm_pkt ap;
 	enum sluice_asm_err aerr;
-	struct flow_key key;
 	const uint8_t *pl;
 	struct bflow *fl;
 	uint32_t len, off, v;
-	int32_t pos;
-	bool linear, queued = false;
+	bool linear, queued = false, kept = false;
 
 	st->ctr[SLUICE_BRIDGE_CTR_PKTS]++;
 	if ((meta->flags & (SLUICE_PKT_L4 | SLUICE_PKT_FRAG)) != SLUICE_PKT_L4 ||
@@ -277,19 +359,13 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	if (aerr != SLUICE_ASM_ERR_NONE)
 		return bad(st, aerr);
 
-	memset(&key, 0, sizeof(key));
-	key.serial = c->serial;
-	key.family = meta->family;
-	memcpy(key.src, meta->src, sizeof(key.src));
-	memcpy(key.dst, meta->dst, sizeof(key.dst));
-	key.sport = meta->sport;
-	key.dport = meta->dport;
-	pos = rte_hash_lookup(w->flows_h, &key);
 	if (pos < 0) {
-		pos = rte_hash_add_key(w->flows_h, &key);
+		/* Returns the existing position when an earlier packet of this burst added it. */
+		pos = rte_hash_add_key(w->flows_h, key);
 		if (pos < 0)
 			return SLUICE_DROP_NPU_FLOW_LIMIT;
-		flow_init(&w->flows[pos], c, &key);
+		if (w->flows[pos].ctx == NULL)
+			flow_init(&w->flows[pos], c, key);
 	}
 	fl = &w->flows[pos];
 	fl->last_tsc = now;
@@ -323,7 +399,10 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 	if (unlikely(fl->slot == SLOT_NONE))
 		return bad(st, SLUICE_ASM_ERR_LATE);
 	if (v & SLUICE_ASM_COPY) {
-		queued = payload_move(b, w, c, fl->slot, m, pl, off, linear, &ap);
+		if (c->zc_mbufs != NULL && zc_take(b, c, fl->slot, m, pl, len, linear, &ap))
+			kept = true;
+		else
+			queued = payload_move(b, w, c, fl->slot, m, pl, off, linear, &ap);
 		st->ctr[SLUICE_BRIDGE_CTR_BYTES_MOVED] += ap.bytes;
 	}
 	if (v & SLUICE_ASM_COMPLETE) {
@@ -335,6 +414,8 @@ static enum sluice_drop ingest_one(struct sluice_bridge *b, struct bworker *w,
 		open_del(w, fl);
 		fl->slot = SLOT_NONE;
 	}
+	if (kept)
+		return SLUICE_DROP_NONE; /* the frame holds it until its op completes */
 	if (queued)
 		fifo_push(w, FIFO_FREE, m, 0);
 	else
@@ -346,8 +427,22 @@ uint16_t sluice_bridge_ingest(struct sluice_bridge *b, uint16_t worker,
 			      struct sluice_bridge_pkt *pk, uint16_t n, uint64_t now)
 {
 	struct bworker *w = &b->w[worker];
+	struct flow_key keys[INGEST_MAX];
+	const void *kp[INGEST_MAX];
+	int32_t pos[INGEST_MAX];
 	unsigned int nfree = 0;
 	uint16_t i, taken = 0;
+
+	if (unlikely(n > INGEST_MAX))
+		n = INGEST_MAX; /* the worker's burst is never larger */
+	/* One bulk lookup of the burst's streams. */
+	for (i = 0; i < n; i++) {
+		key_make(&keys[i], (const struct bctx *)pk[i].ctx, pk[i].meta);
+		kp[i] = &keys[i];
+	}
+	if (rte_hash_lookup_bulk(w->flows_h, kp, n, pos) != 0)
+		for (i = 0; i < n; i++)
+			pos[i] = -ENOENT;
 
 	if (w->dma_dev >= 0) {
 		/* Each packet may queue a free, a release and a ready. */
@@ -360,7 +455,7 @@ uint16_t sluice_bridge_ingest(struct sluice_bridge *b, uint16_t worker,
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod_offset(pk[i + 1].m, void *,
 							      pk[i + 1].meta->l4_off));
-		pk[i].drop = ingest_one(b, w, &pk[i], now, &nfree);
+		pk[i].drop = ingest_one(b, w, &pk[i], &keys[i], pos[i], now, &nfree);
 		taken += pk[i].drop == SLUICE_DROP_NONE;
 		if (nfree == INGEST_MAX) {
 			rte_pktmbuf_free_bulk(w->to_free, nfree);

