@@ -275,6 +275,23 @@ static void on_signal(int sig)
 	atomic_store(&app.quit, true);
 }
 
+/* The built-in source's cameras: digit frames sent, results back, right or not. */
+static void print_cameras(struct sluice_app *a)
+{
+	struct sluice_gen_npu_stats cam;
+
+	if (a->gen == NULL)
+		return;
+	sluice_gen_npu_stats(a->gen, &cam);
+	if (cam.cameras == 0)
+		return;
+	printf("  gen0 cameras: %u, frames sent %" PRIu64 " (%" PRIu64 " packets, %" PRIu64
+	       " not sent: ring full), results %" PRIu64 ": %" PRIu64 " right digit, %" PRIu64
+	       " wrong, %" PRIu64 " failed\n",
+	       cam.cameras, cam.frames, cam.pkts, cam.refused, cam.results, cam.correct, cam.wrong,
+	       cam.failed);
+}
+
 static void print_live(struct sluice_app *a, bool tty, double secs)
 {
 	static uint64_t last_rx[SLUICE_DP_PORTS], last_tx[SLUICE_DP_PORTS];
@@ -316,6 +333,7 @@ static void print_live(struct sluice_app *a, bool tty, double secs)
 		if (drops[k])
 			printf(" %s=%" PRIu64, sluice_drop_name(k), drops[k]);
 	printf("\n");
+	print_cameras(a);
 	fflush(stdout);
 }
 
@@ -334,6 +352,7 @@ static void print_final(struct sluice_app *a)
 		sluice_gen_stats(a->gen, &sent, &refused, &returned);
 		printf("  gen0: offered %" PRIu64 ", refused (ring full) %" PRIu64
 		       ", received back %" PRIu64 "\n", sent, refused, returned);
+		print_cameras(a);
 	}
 	fflush(stdout);
 }

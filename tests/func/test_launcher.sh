@@ -116,6 +116,31 @@ expect_line "show npu" "$TMP/npu4.out" \
 	"  context cam/video: model digits, rfc4175 rgb8 64x48, weight 1, priority 0, quota 0 fps, depth 16, device context 0"
 grep -qE "^    frames_in +0  frames started" "$TMP/npu4.out" || fail "show npu: no frames_in line"
 
+# ---- the default job's camera: digits in, every result the digit sent ------
+# The example tenant file with the built-in source: its camera sends 30 digit
+# frames a second to hooli's NPU context; poll the live statistics (bounded)
+# until 30 results came back, stop, and check the final count.
+EXAMPLE=$(dirname "$CASES")/../../configs/example.yaml
+# shellcheck disable=SC2086
+timeout 120 "$SLUICE" $EAL --vdev net_null1,no-rx=1 -- --tenants "$EXAMPLE" --gen 2000 \
+	--stats-period 1 >"$TMP/cam.out" 2>"$TMP/cam.err" &
+cam_pid=$!
+results=0
+for _ in $(seq 60); do
+	results=$(sed -n 's/^  gen0 cameras: .*results \([0-9]*\):.*/\1/p' "$TMP/cam.out" | tail -n 1)
+	[ "${results:-0}" -ge 30 ] && break
+	sleep 0.5
+done
+kill -INT "$cam_pid"
+wait "$cam_pid"
+expect_status "example.yaml with --gen" 0 $?
+last=$(grep '^  gen0 cameras: ' "$TMP/cam.out" | tail -n 1)
+n=$(echo "$last" | sed -n 's/.*results \([0-9]*\): \([0-9]*\) right digit, 0 wrong, 0 failed$/\1 \2/p')
+set -- $n
+if [ $# -ne 2 ] || [ "$1" -lt 30 ] || [ "$1" -ne "$2" ]; then
+	fail "camera: expected >= 30 results, all the right digit; got: $last"
+fi
+
 # ---- EOF on stdin without quit ends the prompt cleanly ---------------------
 # shellcheck disable=SC2086
 printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1
