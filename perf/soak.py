@@ -278,7 +278,16 @@ def gen_stats(log_path):
         m = re.findall(r"gen0: offered (\d+), refused \(ring full\) (\d+), received back (\d+)", fh.read())
     if not m:
         return None
-    return dict(zip(("offered", "refused", "returned"), map(int, m[-1])))
+    st = dict(zip(("offered", "refused", "returned"), map(int, m[-1])))
+    # Since the generator has cameras (one per to_npu rule of an RFC 4175 context).
+    with open(log_path, errors="replace") as fh:
+        c = re.findall(r"gen0 cameras: (\d+), frames sent (\d+) \((\d+) packets, (\d+) not sent: "
+                       r"ring full\), results (\d+): (\d+) right digit, (\d+) wrong, (\d+) failed",
+                       fh.read())
+    if c:
+        st["cameras"] = dict(zip(("cameras", "frames", "pkts", "refused", "results", "right", "wrong",
+                                  "failed"), map(int, c[-1])))
+    return st
 
 
 def main():
@@ -438,33 +447,46 @@ def build_report(args, samples, stats_json, log_path, churn, faults, cam, failed
                              % (rx, forwarded, ndrops, absorbed, acc["gap"]))
     if gen:
         gport = ports[-1]  # gen0 is created last
-        acc["gen0"] = dict(gen, received=gport["rx_pkts"], in_flight=gen["offered"] - gport["rx_pkts"])
+        cam_pkts = gen.get("cameras", {}).get("pkts", 0)
+        acc["gen0"] = dict(gen, received=gport["rx_pkts"],
+                           in_flight=gen["offered"] + cam_pkts - gport["rx_pkts"])
         if acc["gen0"]["in_flight"]:
-            r["problems"].append("gen0 offered %d but the workers received %d: %d left in its RX "
-                                 "ring at the stop" % (gen["offered"], gport["rx_pkts"],
-                                                      acc["gen0"]["in_flight"]))
+            r["problems"].append("gen0 offered %d (+ %d camera packets) but the workers received %d: "
+                                 "%d left in its RX ring at the stop"
+                                 % (gen["offered"], cam_pkts, gport["rx_pkts"], acc["gen0"]["in_flight"]))
     else:
         r["problems"].append("no gen0 line in the sluice log")
     r["packets"] = acc
-    c = ctxs.get("cam/digits", {})
-    nf = {"sent": cam.sent_frames, "sent_pkts": cam.sent_pkts, "results_received": cam.results,
-          "result_status": cam.result_status}
-    for k in ("frames_in", "frames_refused", "frames_complete", "frames_incomplete", "frames_timed_out",
-              "frames_inferred", "frames_errors", "frames_cancelled", "results_sent", "results_dropped",
-              "pkts", "pkts_bad", "op_timeouts", "late_completions"):
-        nf[k] = c.get(k, 0)
-    nf["gap"] = (cam.sent_frames - nf["frames_inferred"] - nf["frames_errors"] - nf["frames_refused"]
-                 - nf["frames_incomplete"] - nf["frames_timed_out"] - nf["frames_cancelled"])
-    if nf["gap"]:
-        r["problems"].append("NPU frames unaccounted: sent %d - inferred %d - failed %d - refused %d - "
-                             "incomplete %d - timed out %d - cancelled %d = %d"
-                             % (cam.sent_frames, nf["frames_inferred"], nf["frames_errors"],
-                                nf["frames_refused"], nf["frames_incomplete"], nf["frames_timed_out"],
-                                nf["frames_cancelled"], nf["gap"]))
-    if nf["results_sent"] != cam.results:
-        r["problems"].append("NPU results: sluice sent %d, the camera received %d"
-                             % (nf["results_sent"], cam.results))
-    r["npu_frames"] = nf
+    senders = {"cam/digits": ("the soak's camera on the tap", cam.sent_frames, cam.results)}
+    gcam = (gen or {}).get("cameras")
+    if gcam and gcam["cameras"]:
+        # gen0's cameras: one per to_npu rule; soak.yaml has one (gencam/digits).
+        senders["gencam/digits"] = ("gen0's camera", gcam["frames"], gcam["results"])
+    r["npu_frames"] = {}
+    for key, (who, sent, received) in senders.items():
+        c = ctxs.get(key, {})
+        nf = {"sender": who, "sent": sent, "results_received": received}
+        for k in ("frames_in", "frames_refused", "frames_complete", "frames_incomplete",
+                  "frames_timed_out", "frames_inferred", "frames_errors", "frames_cancelled",
+                  "results_sent", "results_dropped", "pkts", "pkts_bad", "op_timeouts",
+                  "late_completions"):
+            nf[k] = c.get(k, 0)
+        nf["asm"] = {k: v for k, v in c.get("asm", {}).items() if v}
+        nf["gap"] = (sent - nf["frames_inferred"] - nf["frames_errors"] - nf["frames_refused"]
+                     - nf["frames_incomplete"] - nf["frames_timed_out"] - nf["frames_cancelled"])
+        if nf["gap"]:
+            r["problems"].append(
+                "%s: NPU frames unaccounted: %s sent %d - inferred %d - failed %d - refused %d - "
+                "incomplete %d - timed out %d - cancelled %d = %d (packets refused by the "
+                "assembler: %s)" % (key, who, sent, nf["frames_inferred"], nf["frames_errors"],
+                                    nf["frames_refused"], nf["frames_incomplete"],
+                                    nf["frames_timed_out"], nf["frames_cancelled"], nf["gap"],
+                                    nf["asm"] or "none"))
+        if nf["results_sent"] != received:
+            r["problems"].append("%s: NPU results: sluice sent %d, %s received %d"
+                                 % (key, nf["results_sent"], who, received))
+        r["npu_frames"][key] = nf
+    r["camera_status"] = cam.result_status
     r["churn"] = {"changes": churn.n, "done": churn.ok, "by_method": churn.by_method,
                   "refused": churn.refused}
     if churn.refused:
@@ -491,16 +513,17 @@ def print_report(r):
                  p["results_tx"]))
         if "gen0" in p:
             g = p["gen0"]
-            print("gen0: offered %d, received by workers %d, in flight at stop %d, refused by a full "
-                  "ring (never entered) %d" % (g["offered"], g["received"], g["in_flight"], g["refused"]))
+            print("gen0: offered %d + camera packets %d, received by workers %d, in flight at stop %d, "
+                  "refused by a full ring (never entered) %d"
+                  % (g["offered"], g.get("cameras", {}).get("pkts", 0), g["received"], g["in_flight"],
+                     g["refused"]))
         print("drops by reason: " + ", ".join("%s %d" % kv for kv in sorted(p["drops"].items())))
-    n = r.get("npu_frames")
-    if n:
-        print("NPU frames: sent %d = inferred %d + failed %d + refused %d + incomplete %d + timed out %d "
-              "+ cancelled %d (gap %d); results sent %d, received %d"
-              % (n["sent"], n["frames_inferred"], n["frames_errors"], n["frames_refused"],
-                 n["frames_incomplete"], n["frames_timed_out"], n["frames_cancelled"], n["gap"],
-                 n["results_sent"], n["results_received"]))
+    for key, n in r.get("npu_frames", {}).items():
+        print("NPU frames %s (%s): sent %d = inferred %d + failed %d + refused %d + incomplete %d "
+              "+ timed out %d + cancelled %d (gap %d); results sent %d, received %d"
+              % (key, n["sender"], n["sent"], n["frames_inferred"], n["frames_errors"],
+                 n["frames_refused"], n["frames_incomplete"], n["frames_timed_out"],
+                 n["frames_cancelled"], n["gap"], n["results_sent"], n["results_received"]))
     c = r.get("churn", {})
     print("churn: %d changes, %d done, by method %s" % (c.get("changes", 0), c.get("done", 0),
                                                        c.get("by_method")))
