@@ -181,6 +181,9 @@ struct sluice_gen {
 	uint64_t sent, refused, returned;
 	unsigned int nb_cameras;
 	struct gen_camera cameras[GEN_CAMERAS_MAX];
+	unsigned int nb_old_cameras;
+	uint32_t next_ssrc;
+	struct gen_camera old_cameras[GEN_CAMERAS_MAX];
 	struct sluice_gen_npu_stats npu;
 };
 
@@ -334,6 +337,33 @@ static const struct sluice_npu_context *npu_context(const struct sluice_tenant *
 	return NULL;
 }
 
+/*
+ * The same camera before the configuration change (same match, tuple and
+ * geometry): carry its stream on. A restarted RTP stream with the same SSRC
+ * would look late to the frame assembler, whose stream state the data plane
+ * keeps across the change.
+ */
+static void camera_keep(struct sluice_gen *g, struct gen_camera *cam)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->nb_old_cameras; i++) {
+		const struct gen_camera *o = &g->old_cameras[i];
+
+		if (o->match.kind == cam->match.kind && o->match.port == cam->match.port &&
+		    o->match.vlan == cam->match.vlan &&
+		    o->match.inner_vlan == cam->match.inner_vlan &&
+		    memcmp(&o->tuple, &cam->tuple, sizeof(cam->tuple)) == 0 &&
+		    o->width == cam->width && o->height == cam->height && o->bpp == cam->bpp) {
+			cam->ssrc = o->ssrc;
+			cam->seq = o->seq;
+			cam->frame = o->frame;
+			cam->next_tsc = o->next_tsc;
+			return;
+		}
+	}
+}
+
 /* A camera for a to_npu flow or rule whose context takes RFC 4175 video we can send. */
 static bool camera_add(struct sluice_gen *g, const struct sluice_tenant *tn,
 		       const struct sluice_match *m, const struct sluice_flow *f)
@@ -363,8 +393,10 @@ static bool camera_add(struct sluice_gen *g, const struct sluice_tenant *tn,
 	cam->height = c->input.height;
 	cam->bpp = bpp;
 	cam->payload_type = c->input.payload_type ? c->input.payload_type : 96;
-	cam->ssrc = 0x51ce0000u + g->nb_cameras;
+	/* A new stream each time: an SSRC is never reused by another camera. */
+	cam->ssrc = 0x51ce0000u | (g->next_ssrc++ & 0xffffu);
 	cam->next_tsc = rte_rdtsc();
+	camera_keep(g, cam);
 	g->nb_cameras++;
 	return true;
 }
@@ -540,6 +572,9 @@ unsigned int sluice_gen_set_config(struct sluice_gen *g, const struct sluice_con
 	uint32_t i, j;
 
 	g->nb_frames = 0;
+	/* Cameras that survive the change keep their stream (see camera_keep()). */
+	g->nb_old_cameras = g->nb_cameras;
+	memcpy(g->old_cameras, g->cameras, sizeof(g->cameras[0]) * g->nb_cameras);
 	g->nb_cameras = 0;
 	for (i = 0; i < cfg->nb_tenants; i++) {
 		const struct sluice_tenant *tn = &cfg->tenants[i];
@@ -679,6 +714,16 @@ void sluice_gen_stats(const struct sluice_gen *g, uint64_t *sent, uint64_t *refu
 	*sent = g->sent;
 	*refused = g->refused;
 	*returned = g->returned;
+}
+
+unsigned int sluice_gen_pending(const struct sluice_gen *g)
+{
+	unsigned int n = 0;
+	uint16_t q;
+
+	for (q = 0; q < g->nb_queues; q++)
+		n += rte_ring_count(g->rx[q]);
+	return n;
 }
 
 void sluice_gen_npu_stats(const struct sluice_gen *g, struct sluice_gen_npu_stats *st)

@@ -463,6 +463,16 @@ int main(int argc, char **argv)
 		cmdline_stdin_exit(cl);
 
 	sluice_app_rpc_stop(&app);
+	/*
+	 * The source offers no more; let the workers take what it already queued
+	 * (at most a second), so every frame it offered is counted somewhere.
+	 */
+	if (app.gen && sluice_dp_forwarding(app.dp)) {
+		uint64_t until = rte_rdtsc() + rte_get_tsc_hz();
+
+		while (sluice_gen_pending(app.gen) > 0 && rte_rdtsc() < until)
+			rte_delay_us_sleep(1000);
+	}
 	sluice_dp_join(app.dp);
 	print_final(&app);
 	if (a.stats_json) {

@@ -12,7 +12,9 @@
  * context takes RFC 4175 video (and a model) gets a camera instead: 30 frames
  * a second of handwritten digits in the context's geometry, RTP raw video
  * split into whole lines, whose result messages are read back and checked
- * against the digit sent. What the data plane transmits to
+ * against the digit sent. A camera keeps its RTP sequence, timestamp and
+ * SSRC across sluice_gen_set_config() while its tenant, match and rule
+ * tuple stay the same, so a configuration change does not restart its stream. What the data plane transmits to
  * the generator's port is counted and freed.
  *
  * It is a demo and soak source, not a benchmark peer: it runs on the main
@@ -51,6 +53,9 @@ void sluice_gen_tick(struct sluice_gen *gen);
 /** Frames offered, frames that the RX rings refused (full), frames received back. */
 void sluice_gen_stats(const struct sluice_gen *gen, uint64_t *sent, uint64_t *refused,
 		      uint64_t *returned);
+
+/** Frames offered and still in the port's RX rings (not yet received by a worker). */
+unsigned int sluice_gen_pending(const struct sluice_gen *gen);
 
 /** The cameras' counters: frames and packets sent, results read back. */
 struct sluice_gen_npu_stats {
