@@ -458,7 +458,7 @@ static const struct {
     {"count", SLUICE_ACT_COUNT, false},	      {"drop", SLUICE_ACT_DROP, false},
     {"vxlan_decap", SLUICE_ACT_DECAP, false}, {"forward", SLUICE_ACT_FORWARD, true},
     {"meter", SLUICE_ACT_METER, true},	      {"vxlan_encap", SLUICE_ACT_ENCAP, true},
-    {"to_npu", SLUICE_ACT_TO_NPU, true},
+    {"to_npu", SLUICE_ACT_TO_NPU, true},      {"switch", SLUICE_ACT_SWITCH, false},
 };
 #define NB_ACTION_NAMES (sizeof(action_names) / sizeof(action_names[0]))
 
@@ -490,7 +490,7 @@ static int parse_action(struct loader *ld, yaml_node_t *item, struct sluice_acti
 			break;
 	if (i == NB_ACTION_NAMES) {
 		diag(ld, k,
-		     "unknown action '%s' (expected count, drop, forward, meter, to_npu, "
+		     "unknown action '%s' (expected count, drop, forward, meter, switch, to_npu, "
 		     "vxlan_decap or vxlan_encap)",
 		     quote(k, buf));
 		return -EINVAL;
@@ -1081,13 +1081,127 @@ static void load_match(struct loader *ld, struct sluice_tenant *t, yaml_node_t *
 		model_error(ld, v, 0, rc, &err);
 }
 
-static const char *const tenant_keys[] = {"name",  "match", "default", "npu_contexts",
-					  "flows", "rules", NULL};
+/* ---- vNICs and the uplink ------------------------------------------------- */
+
+static const char *const vnic_keys[] = {"name", "socket", "mode", "queues", "mac", NULL};
+
+static void load_vnic(struct loader *ld, struct sluice_tenant *t, yaml_node_t *v)
+{
+	struct kv kv[5], *name = &kv[0], *sock = &kv[1], *mode = &kv[2], *queues = &kv[3],
+			 *mac = &kv[4];
+	struct sluice_vnic n;
+	struct sluice_err err;
+	unsigned int errors;
+	const char *s;
+	char buf[48];
+	uint64_t q;
+	int rc;
+
+	if (!need_type(ld, "vnic", v, YAML_MAPPING_NODE))
+		return;
+	memset(&n, 0, sizeof(n));
+	n.queues = 1;
+	errors = get_keys(ld, v, "vnic", vnic_keys, kv);
+	if (name->key == NULL)
+		errors++, diag(ld, v, "missing key 'name' in vnic");
+	if (sock->key == NULL)
+		errors++, diag(ld, v, "missing key 'socket' in vnic");
+	if (mac->key == NULL)
+		errors++, diag(ld, v, "missing key 'mac' in vnic");
+	if (name->val && get_name(ld, "name", "vnic", name->val, n.name) < 0)
+		errors++;
+	if (sock->val && (s = get_str(ld, "socket", sock->val)) != NULL) {
+		if (strlen(s) >= sizeof(n.socket))
+			errors++, diag(ld, sock->val, "socket path is longer than %d characters",
+				       SLUICE_VNIC_PATH_MAX - 1);
+		else
+			memcpy(n.socket, s, strlen(s));
+	} else if (sock->val) {
+		errors++;
+	}
+	if (mode->val && (s = get_str(ld, "mode", mode->val)) != NULL) {
+		if (strcmp(s, "server") == 0)
+			n.mode = SLUICE_VNIC_SERVER;
+		else if (strcmp(s, "client") == 0)
+			n.mode = SLUICE_VNIC_CLIENT;
+		else
+			errors++, diag(ld, mode->val, "mode '%s' is not server or client",
+				       quote(mode->val, buf));
+	} else if (mode->val) {
+		errors++;
+	}
+	if (queues->val) {
+		if (get_uint(ld, "queues", queues->val, UINT16_MAX, 1, SLUICE_VNIC_QUEUES_MAX, &q) < 0)
+			errors++;
+		n.queues = (uint16_t)q;
+	}
+	if (mac->val && (s = get_str(ld, "mac", mac->val)) != NULL) {
+		if (sluice_model_parse_mac(s, n.mac) < 0)
+			errors++, diag(ld, mac->val, "mac '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)",
+				       quote(mac->val, buf));
+	} else if (mac->val) {
+		errors++;
+	}
+	if (errors)
+		return;
+	n.pos.line = (uint32_t)v->start_mark.line + 1;
+	n.pos.column = (uint32_t)v->start_mark.column + 1;
+	rc = sluice_model_vnic_add(ld->cfg, t, &n, &err);
+	if (rc < 0)
+		model_error(ld, v, 0, rc, &err);
+}
+
+static const char *const uplink_keys[] = {"port", "vlan", "vxlan", NULL};
+
+static void load_uplink(struct loader *ld, struct sluice_tenant *t, yaml_node_t *v)
+{
+	struct kv kv[3], *port = &kv[0], *vlan = &kv[1], *vxlan = &kv[2];
+	struct sluice_uplink u;
+	struct sluice_err err;
+	unsigned int errors;
+	uint64_t n;
+	int rc;
+
+	if (!need_type(ld, "uplink", v, YAML_MAPPING_NODE))
+		return;
+	memset(&u, 0, sizeof(u));
+	errors = get_keys(ld, v, "uplink", uplink_keys, kv);
+	if (port->key == NULL)
+		errors++, diag(ld, v, "missing key 'port' in uplink");
+	if (port->val && get_port(ld, "port", "uplink port", port->val, &u.port) < 0)
+		errors++;
+	u.kind = SLUICE_UPLINK_PORT;
+	if (vlan->val) {
+		u.kind = SLUICE_UPLINK_VLAN;
+		if (get_uint(ld, "vlan", vlan->val, UINT16_MAX, 1, SLUICE_VLAN_MAX, &n) < 0)
+			errors++;
+		u.vlan = (uint16_t)n;
+	}
+	if (vxlan->val) {
+		u.kind = SLUICE_UPLINK_VXLAN;
+		if (vlan->key)
+			errors++, diag(ld, vxlan->key, "vxlan cannot be combined with vlan");
+		if (parse_encap(ld, vxlan->val, &u.vxlan) < 0)
+			errors++;
+	}
+	if (errors)
+		return;
+	u.pos.line = (uint32_t)v->start_mark.line + 1;
+	u.pos.column = (uint32_t)v->start_mark.column + 1;
+	rc = sluice_model_uplink_set(ld->cfg, t, &u, &err);
+	if (rc < 0)
+		model_error(ld, v, 1, rc, &err);
+}
+
+static const char *const tenant_keys[] = {"name",  "match", "default", "npu_contexts", "flows",
+					  "rules", "vnics", "uplink",  NULL};
 
 static void load_tenant(struct loader *ld, yaml_node_t *v)
 {
-	struct kv kv[6], *name = &kv[0], *match = &kv[1], *def = &kv[2], *ctxs = &kv[3];
+	struct kv kv[8], *name = &kv[0], *match = &kv[1], *def = &kv[2], *ctxs = &kv[3],
+			 *vnics = &kv[6], *uplink = &kv[7];
 	yaml_node_item_t *it, *end;
+	bool has_vnics = false;
 	struct sluice_tenant *t;
 	struct sluice_actions a;
 	struct sluice_pos pos;
@@ -1118,20 +1232,31 @@ static void load_tenant(struct loader *ld, yaml_node_t *v)
 	if (ctxs->val && get_list(ld, "npu_contexts", ctxs->val, &it, &end))
 		for (; it < end; it++)
 			load_npu_context(ld, t, node_at(ld, *it));
+	/* A tenant with vNICs is recognised by its vNIC ports: no match needed. */
+	if (vnics->val && get_list(ld, "vnics", vnics->val, &it, &end))
+		for (has_vnics = it < end; it < end; it++)
+			load_vnic(ld, t, node_at(ld, *it));
 	/* No match at all: the model's whole-tenant check says so (none loaded yet). */
 	if (match->val == NULL) {
-		if (sluice_model_tenant_check(t, &err) < 0)
+		if (!has_vnics && sluice_model_tenant_check(t, &err) < 0)
 			diag(ld, v, "%s", err.msg);
 	} else if (get_list(ld, "match", match->val, &it, &end)) {
-		if (it == end && sluice_model_tenant_check(t, &err) < 0)
+		if (it == end && !has_vnics && sluice_model_tenant_check(t, &err) < 0)
 			diag(ld, match->val, "%s", err.msg);
 		for (; it < end; it++)
 			load_match(ld, t, node_at(ld, *it));
 	}
+	if (uplink->val)
+		load_uplink(ld, t, uplink->val);
 	if (def->val && parse_actions(ld, def->val, &a) == 0) {
 		rc = sluice_model_default_set(ld->cfg, t, &a, &err);
 		if (rc < 0)
 			model_error(ld, def->val, 3, rc, &err);
+	} else if (def->val == NULL && has_vnics) {
+		/* A tenant with vNICs switches what no flow or rule claims. */
+		memset(&a, 0, sizeof(a));
+		a.flags = SLUICE_ACT_SWITCH;
+		sluice_model_default_set(ld->cfg, t, &a, NULL);
 	}
 	if (kv[4].val && get_list(ld, "flows", kv[4].val, &it, &end))
 		for (; it < end; it++)

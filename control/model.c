@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sluice_model.h"
+#include "sluice_model_priv.h"
 
 /* Packed exact 5-tuple: family, proto, src[16], dst[16], sport, dport. */
 #define TUPLE_LEN 38
@@ -255,6 +256,7 @@ static void tenant_release(struct sluice_tenant *t)
 	free(t->flows);
 	free(t->rules);
 	free(t->npu_contexts);
+	free(t->vnics);
 	tdestroy(t->flow_tuples, free);
 	tdestroy(t->flow_names, free);
 	tdestroy(t->rule_names, free);
@@ -345,6 +347,8 @@ struct sluice_config *sluice_config_clone(const struct sluice_config *cfg)
 		t->rules = memdup(s->rules, s->nb_rules * sizeof(*s->rules));
 		t->npu_contexts =
 		    memdup(s->npu_contexts, s->nb_npu_contexts * sizeof(*s->npu_contexts));
+		t->vnics = memdup(s->vnics, s->nb_vnics * sizeof(*s->vnics));
+		t->cap_vnics = s->nb_vnics;
 		t->cap_matches = s->nb_matches;
 		t->cap_flows = s->nb_flows;
 		t->cap_rules = s->nb_rules;
@@ -353,7 +357,8 @@ struct sluice_config *sluice_config_clone(const struct sluice_config *cfg)
 		c->nb_tenants = i + 1;
 		if ((s->nb_matches && t->matches == NULL) || (s->nb_flows && t->flows == NULL) ||
 		    (s->nb_rules && t->rules == NULL) ||
-		    (s->nb_npu_contexts && t->npu_contexts == NULL))
+		    (s->nb_npu_contexts && t->npu_contexts == NULL) ||
+		    (s->nb_vnics && t->vnics == NULL))
 			goto out_free_config;
 		if (tenant_reindex(c, t) < 0)
 			goto out_free_config;
@@ -527,7 +532,8 @@ int sluice_model_match_del(struct sluice_config *cfg, struct sluice_tenant *t,
 
 int sluice_model_tenant_check(const struct sluice_tenant *t, struct sluice_err *err)
 {
-	if (t->nb_matches == 0)
+	/* A tenant with vNICs is recognised by its vNIC ports. */
+	if (t->nb_matches == 0 && t->nb_vnics == 0)
 		return fail(err, -EINVAL, "match",
 			    "tenant '%s' has no match; give at least one (e.g. {port: 0})",
 			    t->name);
@@ -941,26 +947,32 @@ int sluice_npu_pixel_parse(const char *s, enum sluice_npu_pixel *pix)
 int sluice_model_actions_check(const struct sluice_config *cfg, const struct sluice_tenant *t,
 			       const struct sluice_actions *a, struct sluice_err *err)
 {
-	static const char *const terminal_names[] = {"forward", "drop", "to_npu"};
+	static const char *const terminal_names[] = {"forward", "drop", "to_npu", "switch"};
 	uint32_t term = a->flags & SLUICE_ACT_TERMINAL;
-	char names[32] = "";
+	char names[64] = "";
 	unsigned int i;
 	int rc;
 
-	if (a->flags & ~(SLUICE_ACT_TO_NPU * 2 - 1))
+	if (a->flags & ~SLUICE_ACT_ALL)
 		return fail(err, -EINVAL, "actions", "unknown action flags 0x%x",
-			    a->flags & ~(SLUICE_ACT_TO_NPU * 2 - 1));
+			    a->flags & ~SLUICE_ACT_ALL);
 	if (term == 0)
 		return fail(err, -EINVAL, "actions",
-			    "no terminal action (one of forward, drop or to_npu is required)");
+			    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	if (term & (term - 1)) {
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < 4; i++)
 			if (term & (SLUICE_ACT_FORWARD << i))
 				snprintf(names + strlen(names), sizeof(names) - strlen(names),
 					 "%s%s", names[0] ? " and " : "", terminal_names[i]);
 		return fail(err, -EINVAL, "actions",
 			    "more than one terminal action (%s); give exactly one", names);
 	}
+	/* The tenant's uplink decides how switched frames are wrapped. */
+	if ((a->flags & SLUICE_ACT_SWITCH) && (a->flags & (SLUICE_ACT_DECAP | SLUICE_ACT_ENCAP)))
+		return fail(err, -EINVAL, "switch",
+			    "switch cannot be combined with %s (the tenant's uplink says how "
+			    "switched frames are wrapped)",
+			    (a->flags & SLUICE_ACT_DECAP) ? "vxlan_decap" : "vxlan_encap");
 	if (a->flags & SLUICE_ACT_FORWARD) {
 		rc = check_port(cfg, a->port, "forward", "forward port", err);
 		if (rc < 0)
@@ -1486,4 +1498,22 @@ const char *sluice_match_kind_name(enum sluice_match_kind kind)
 		return "vni";
 	}
 	return "unknown";
+}
+
+/* ---- For the model's other files (sluice_model_priv.h) ------------------- */
+
+int model_check_name(const char *what, const char *field, const char *s, struct sluice_err *err)
+{
+	return check_name(what, field, s, err);
+}
+
+int model_check_port(const struct sluice_config *cfg, uint16_t port, const char *field,
+		     const char *label, struct sluice_err *err)
+{
+	return check_port(cfg, port, field, label, err);
+}
+
+const char *model_printable(const char *s, char buf[48])
+{
+	return printable(s, buf);
 }

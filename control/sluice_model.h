@@ -52,6 +52,14 @@ extern "C" {
 #define SLUICE_FLOWS_MAX (1u << 21)
 /** Default VXLAN UDP destination port (IANA). */
 #define SLUICE_VXLAN_PORT 4789
+/** Size of a vhost-user socket path buffer, including the NUL (sun_path). */
+#define SLUICE_VNIC_PATH_MAX 108
+/** Most queue pairs of one vNIC. */
+#define SLUICE_VNIC_QUEUES_MAX 8
+/** Most vNICs in one configuration, all tenants together. */
+#define SLUICE_VNICS_MAX 256
+/** Longest ethdev name of a vNIC ("net_vhost_<tenant>_<vnic>"), excluding the NUL. */
+#define SLUICE_VNIC_DEV_NAME_MAX 63
 
 /** Where an object was written in its source (1-based); 0 when unknown. */
 struct sluice_pos {
@@ -109,9 +117,19 @@ enum sluice_action_flag {
 	SLUICE_ACT_FORWARD = 1u << 4,
 	SLUICE_ACT_DROP = 1u << 5,
 	SLUICE_ACT_TO_NPU = 1u << 6,
+	/**
+	 * Deliver by the tenant's L2 table: to one of its vNICs, to its uplink
+	 * (tagged or encapsulated as struct sluice_uplink says), or flooded to
+	 * all of them. Frames from the uplink lose the tenant's VLAN tag or
+	 * VXLAN header first. Cannot be combined with vxlan_decap or vxlan_encap.
+	 */
+	SLUICE_ACT_SWITCH = 1u << 7,
 };
 
-#define SLUICE_ACT_TERMINAL (SLUICE_ACT_FORWARD | SLUICE_ACT_DROP | SLUICE_ACT_TO_NPU)
+#define SLUICE_ACT_TERMINAL                                                                        \
+	(SLUICE_ACT_FORWARD | SLUICE_ACT_DROP | SLUICE_ACT_TO_NPU | SLUICE_ACT_SWITCH)
+/** Every action flag. */
+#define SLUICE_ACT_ALL (SLUICE_ACT_SWITCH * 2 - 1)
 
 /** VXLAN encapsulation over an IPv4 underlay. Addresses in network order. */
 struct sluice_vxlan_encap {
@@ -295,6 +313,67 @@ struct sluice_npu_context {
 	struct sluice_pos pos;
 };
 
+/* ---- vNICs and the uplink ------------------------------------------------- */
+
+/** Who creates a vNIC's vhost-user socket. */
+enum sluice_vnic_mode {
+	/**
+	 * Sluice listens on the socket and QEMU connects (QEMU's chardev in
+	 * client mode, with reconnect=N to survive a sluice restart).
+	 */
+	SLUICE_VNIC_SERVER = 0,
+	/** QEMU listens (server=on); sluice connects, and reconnects when QEMU restarts. */
+	SLUICE_VNIC_CLIENT,
+};
+
+/**
+ * A tenant VM's virtio-net NIC, served over vhost-user. It belongs to exactly
+ * one tenant: every frame it sends is that tenant's, and it receives only
+ * that tenant's frames.
+ */
+struct sluice_vnic {
+	char name[SLUICE_NAME_MAX];
+	/** Socket path: absolute, printable, no "." or ".." components, unique. */
+	char socket[SLUICE_VNIC_PATH_MAX];
+	enum sluice_vnic_mode mode;
+	/** Queue pairs, 1..SLUICE_VNIC_QUEUES_MAX. */
+	uint16_t queues;
+	/**
+	 * The guest's MAC address: unicast, non-zero, unique on the host. It is
+	 * a static entry of the tenant's L2 table (never learned elsewhere).
+	 */
+	uint8_t mac[6];
+	struct sluice_pos pos;
+};
+
+/** How a tenant's L2 domain reaches the uplink. */
+enum sluice_uplink_kind {
+	/** No uplink: the tenant's vNICs only reach each other. */
+	SLUICE_UPLINK_NONE = 0,
+	/** Untagged on a port the tenant matches whole ({port: P}). */
+	SLUICE_UPLINK_PORT,
+	/** Tagged with the VLAN of one of the tenant's matches ({port: P, vlan: V}). */
+	SLUICE_UPLINK_VLAN,
+	/** VXLAN-encapsulated, with the VNI of one of the tenant's matches. */
+	SLUICE_UPLINK_VXLAN,
+};
+
+/**
+ * The egress side of a tenant's uplink. The ingress side is the tenant's
+ * match with the same port and VLAN (or VNI): frames it claims and that the
+ * tenant switches lose the tag (or outer headers) and go to a vNIC.
+ */
+struct sluice_uplink {
+	enum sluice_uplink_kind kind;
+	/** Egress port. */
+	uint16_t port;
+	/** SLUICE_UPLINK_VLAN: the tag pushed on egress. */
+	uint16_t vlan;
+	/** SLUICE_UPLINK_VXLAN: the outer headers; vxlan.vni is the tenant's VNI. */
+	struct sluice_vxlan_encap vxlan;
+	struct sluice_pos pos;
+};
+
 /* ---- Tenants ------------------------------------------------------------- */
 
 struct sluice_tenant {
@@ -312,11 +391,16 @@ struct sluice_tenant {
 	/** The tenant's NPU contexts. */
 	struct sluice_npu_context *npu_contexts;
 	uint32_t nb_npu_contexts;
+	/** The tenant's vNICs. */
+	struct sluice_vnic *vnics;
+	uint32_t nb_vnics;
+	/** Where switched frames leave for the network (kind NONE: nowhere). */
+	struct sluice_uplink uplink;
 	struct sluice_pos pos;
 	/* Private to the model: capacities of the arrays above, and tsearch(3)
 	 * roots indexing flow 5-tuples, flow names and rule names so that adds
 	 * check duplicates in O(log n). */
-	uint32_t cap_matches, cap_flows, cap_rules, cap_npu_contexts;
+	uint32_t cap_matches, cap_flows, cap_rules, cap_npu_contexts, cap_vnics;
 	void *flow_tuples, *flow_names, *rule_names;
 };
 
@@ -486,7 +570,8 @@ int sluice_npu_pixel_parse(const char *s, enum sluice_npu_pixel *pix);
  * Check an action set on its own and against its tenant: exactly one terminal
  * action; forward port exists; encap fields set (VNI in range, non-zero
  * addresses); meter CIR <= PIR, CIR > 0, CBS > 0, PBS > 0; to_npu names one of
- * the tenant's contexts; decap and encap each at most once.
+ * the tenant's contexts; decap and encap each at most once; switch with
+ * neither decap nor encap.
  * @return 0 or -EINVAL.
  */
 int sluice_model_actions_check(const struct sluice_config *cfg, const struct sluice_tenant *t,
@@ -523,6 +608,50 @@ int sluice_model_rule_add(struct sluice_config *cfg, struct sluice_tenant *t,
 /** Delete a flow or rule by name. @return 0 or -ENOENT. */
 int sluice_model_flow_del(struct sluice_tenant *t, const char *name, struct sluice_err *err);
 int sluice_model_rule_del(struct sluice_tenant *t, const char *name, struct sluice_err *err);
+
+/**
+ * Add a vNIC to a tenant. Checks: name valid and unique in the tenant;
+ * socket absolute, shorter than SLUICE_VNIC_PATH_MAX, printable, without
+ * "." or ".." components, and used by no other vNIC; mode known; queues in
+ * 1..SLUICE_VNIC_QUEUES_MAX; mac non-zero, unicast and no other vNIC's; the
+ * ethdev name sluice_vnic_dev_name() gives fits SLUICE_VNIC_DEV_NAME_MAX and
+ * is no other vNIC's; at most SLUICE_VNICS_MAX in the configuration.
+ * @return 0, or -EINVAL, -EEXIST (name, socket, mac or ethdev name taken;
+ *         the message names the holder), -ENOSPC, -ENOMEM.
+ */
+int sluice_model_vnic_add(struct sluice_config *cfg, struct sluice_tenant *t,
+			  const struct sluice_vnic *v, struct sluice_err *err);
+
+/** Delete a vNIC by name. @return 0 or -ENOENT. */
+int sluice_model_vnic_del(struct sluice_tenant *t, const char *name, struct sluice_err *err);
+
+/** Find a tenant's vNIC by name. @return it, or NULL. */
+const struct sluice_vnic *sluice_tenant_vnic(const struct sluice_tenant *t, const char *name);
+
+/**
+ * Set (or, with kind SLUICE_UPLINK_NONE, remove) the tenant's uplink. The
+ * tenant must already have the match that brings the uplink's frames back:
+ * {port: P} for PORT, {port: P, vlan: V} for VLAN, {vni: N} or
+ * {port: P, vni: N} for VXLAN (vxlan.vni = N, and the encap fields as for
+ * the vxlan_encap action).
+ * @return 0 or -EINVAL.
+ */
+int sluice_model_uplink_set(struct sluice_config *cfg, struct sluice_tenant *t,
+			    const struct sluice_uplink *u, struct sluice_err *err);
+
+/**
+ * The ethdev name of a vNIC: "net_vhost_<tenant>_<vnic>" (the vhost PMD
+ * claims names that start with net_vhost).
+ * @return its length, or -ENAMETOOLONG when it does not fit `sz` or is
+ *         longer than SLUICE_VNIC_DEV_NAME_MAX.
+ */
+int sluice_vnic_dev_name(const char *tenant, const char *vnic, char *buf, size_t sz);
+
+/** "server" or "client". */
+const char *sluice_vnic_mode_name(enum sluice_vnic_mode mode);
+
+/** Name of an uplink kind ("none", "port", "vlan", "vxlan"). */
+const char *sluice_uplink_kind_name(enum sluice_uplink_kind kind);
 
 /**
  * Parse an address with an optional prefix ("10.0.0.0/8", "2001:db8::1",

@@ -255,6 +255,33 @@ void sluice_show_stages(struct sluice_app *app, FILE *out)
 	fprintf(out, " total %.1f\n", total);
 }
 
+void sluice_show_vnics(struct sluice_app *app, FILE *out)
+{
+	const struct sluice_config *cfg = sluice_dp_config(app->dp);
+	struct sluice_l2_stats l2;
+	uint32_t i, j;
+
+	fprintf(out, "  %-24s %-16s %5s %5s %14s %14s\n", "tenant", "vnic", "port", "link",
+		"rx-packets", "tx-packets");
+	for (i = 0; i < cfg->nb_tenants; i++)
+		for (j = 0; j < cfg->tenants[i].nb_vnics; j++) {
+			const char *t = cfg->tenants[i].name, *v = cfg->tenants[i].vnics[j].name;
+			struct sluice_vnic_stats st;
+
+			if (sluice_dp_vnic_stats(app->dp, t, v, &st) != 0)
+				continue;
+			fprintf(out, "  %-24s %-16s %5u %5s %14" PRIu64 " %14" PRIu64 "\n", t, v,
+				st.port, st.link_up ? "up" : "down", st.rx_pkts, st.tx_pkts);
+		}
+	sluice_dp_l2_stats(app->dp, &l2);
+	fprintf(out,
+		"  L2: %" PRIu64 " vNIC MACs, %" PRIu64 " learned now; since start %" PRIu64
+		" learned, %" PRIu64 " moved, %" PRIu64 " aged, %" PRIu64 " refused, %" PRIu64
+		" flooded\n",
+		l2.static_macs, l2.learned_macs, l2.learned, l2.moved, l2.aged,
+		l2.learn_full + l2.learn_lost, l2.flooded);
+}
+
 /* ---- rte_cmdline glue ------------------------------------------------------ */
 
 #define KW(st, f, s) TOKEN_STRING_INITIALIZER(struct st, f, s)
@@ -322,6 +349,12 @@ static void on_show_npu(void *r, struct cmdline *cl, void *d)
 	sluice_dp_npu_show(cli_app->dp, stdout);
 }
 
+static void on_show_vnics(void *r, struct cmdline *cl, void *d)
+{
+	RTE_SET_USED(r), RTE_SET_USED(cl), RTE_SET_USED(d);
+	sluice_show_vnics(cli_app, stdout);
+}
+
 static void on_clear(void *r, struct cmdline *cl, void *d)
 {
 	RTE_SET_USED(r), RTE_SET_USED(cl), RTE_SET_USED(d);
@@ -379,6 +412,7 @@ static void on_help(void *r, struct cmdline *cl, void *d)
 	       "  show drops                 packets dropped, by reason\n"
 	       "  show stages                sampled cycles per packet per stage\n"
 	       "  show npu                   the NPU device and every context's counters\n"
+	       "  show vnic                  vNICs: port, guest attached, counters; L2 tables\n"
 	       "  clear port stats all       zero every counter\n"
 	       "  set fwd tenant|io|macswap  forwarding mode\n"
 	       "  start | stop               forwarding on or off (ports stay up)\n"
@@ -402,6 +436,7 @@ static cmdline_parse_token_string_t t_any2 = KW(r_words, w2, NULL);
 static cmdline_parse_token_string_t t_drops = KW(r_words, w1, "drops");
 static cmdline_parse_token_string_t t_stages = KW(r_words, w1, "stages");
 static cmdline_parse_token_string_t t_npu = KW(r_words, w1, "npu");
+static cmdline_parse_token_string_t t_vnic = KW(r_words, w1, "vnic");
 static cmdline_parse_token_string_t t_set = KW(r_words, w0, "set");
 static cmdline_parse_token_string_t t_fwd = KW(r_words, w1, "fwd");
 static cmdline_parse_token_string_t t_mode = KW(r_words, w2, "tenant#io#macswap#mac");
@@ -423,6 +458,7 @@ CMD(c_show_flows, "show flows TENANT: flows and rules with counters", on_show_fl
 CMD(c_show_drops, "show drops: drops by reason", on_show_drops, (void *)&t_show, (void *)&t_drops);
 CMD(c_show_stages, "show stages: cycles per packet per stage", on_show_stages, (void *)&t_show, (void *)&t_stages);
 CMD(c_show_npu, "show npu: NPU device and contexts", on_show_npu, (void *)&t_show, (void *)&t_npu);
+CMD(c_show_vnics, "show vnic: vNICs and L2 tables", on_show_vnics, (void *)&t_show, (void *)&t_vnic);
 CMD(c_clear, "clear port stats all: zero every counter", on_clear, (void *)&t_clear, (void *)&t_port, (void *)&t_stats,
     (void *)&t_all);
 CMD(c_set_fwd, "set fwd tenant|io|macswap: forwarding mode", on_set_fwd, (void *)&t_set, (void *)&t_fwd, (void *)&t_mode);
@@ -435,7 +471,7 @@ CMD(c_help, "help: list commands", on_help, (void *)&t_help);
 
 static cmdline_parse_ctx_t cli_ctx[] = {
 	&c_show_port_stats, &c_show_port_info, &c_show_tenants, &c_show_tenant, &c_show_flows,
-	&c_show_drops, &c_show_stages, &c_show_npu, &c_clear, &c_set_fwd, &c_start, &c_stop, &c_reload,
+	&c_show_drops, &c_show_stages, &c_show_npu, &c_show_vnics, &c_clear, &c_set_fwd, &c_start, &c_stop, &c_reload,
 	&c_quit, &c_help, NULL,
 };
 

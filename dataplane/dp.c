@@ -55,25 +55,33 @@ int sluice_fwd_mode_parse(const char *s, enum sluice_fwd_mode *mode)
 	return -EINVAL;
 }
 
+/* Learn requests one worker may have queued between two services. */
+#define LEARN_RING_SIZE 4096
+
 static int workers_init(struct sluice_dp *dp)
 {
-	uint16_t i, port, q;
+	static unsigned int instance;
+	char name[RTE_RING_NAMESIZE];
+	uint16_t i, port;
 
 	dp->workers = rte_zmalloc("sl_workers", sizeof(*dp->workers) * dp->nb_workers,
 				  RTE_CACHE_LINE_SIZE);
 	if (dp->workers == NULL)
 		return -ENOMEM;
+	instance++;
 	for (i = 0; i < dp->nb_workers; i++) {
 		struct dp_worker *w = &dp->workers[i];
 
 		w->dp = dp;
 		w->id = i;
-		w->txq = i;
-		for (port = 0; port < dp->nb_ports; port++) {
-			for (q = i; q < dp->nb_rxq; q += dp->nb_workers) {
-				w->rxq[w->nb_rxq].port = port;
-				w->rxq[w->nb_rxq++].queue = q;
-			}
+		snprintf(name, sizeof(name), "sl_learn_%u_%u", instance, i);
+		w->learn = rte_ring_create_elem(name, 16, LEARN_RING_SIZE, (int)rte_socket_id(),
+						RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->learn == NULL)
+			return -ENOMEM;
+		/* Every port id, vNICs to come included: each worker its own TX queue. */
+		for (port = 0; port < SLUICE_DP_PORTS; port++) {
+			w->txq_of[port] = i;
 			w->txb[port] = rte_zmalloc_socket("sl_txb", RTE_ETH_TX_BUFFER_SIZE(dp->burst), 0,
 							  (int)rte_socket_id());
 			if (w->txb[port] == NULL)
@@ -94,9 +102,11 @@ static void workers_free(struct sluice_dp *dp)
 
 	if (dp->workers == NULL)
 		return;
-	for (i = 0; i < dp->nb_workers; i++)
-		for (port = 0; port < dp->nb_ports; port++)
+	for (i = 0; i < dp->nb_workers; i++) {
+		for (port = 0; port < SLUICE_DP_PORTS; port++)
 			rte_free(dp->workers[i].txb[port]);
+		rte_ring_free(dp->workers[i].learn);
+	}
 	rte_free(dp->workers);
 	dp->workers = NULL;
 }
@@ -108,7 +118,7 @@ static int opts_check(struct sluice_dp *dp, const struct sluice_dp_opts *o)
 	if (o == NULL || o->sz < sizeof(*o))
 		return -EINVAL;
 	dp->opts = *o;
-	dp->nb_ports = rte_eth_dev_count_avail();
+	dp->nb_ports = o->nb_ports ? o->nb_ports : rte_eth_dev_count_avail();
 	if (dp->nb_ports == 0 || dp->nb_ports > SLUICE_DP_PORTS) {
 		RTE_LOG(ERR, USER1, "%u ports; sluice drives 1 to %u\n", dp->nb_ports,
 			SLUICE_DP_PORTS);
@@ -120,8 +130,10 @@ static int opts_check(struct sluice_dp *dp, const struct sluice_dp_opts *o)
 	dp->burst = o->burst ? o->burst : 32;
 	dp->vxlan_port = o->vxlan_port ? o->vxlan_port : SLUICE_VXLAN_PORT;
 	dp->drain_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * (o->drain_us ? o->drain_us : 100);
+	dp->age_tsc = rte_get_tsc_hz() * (o->mac_age_s ? o->mac_age_s : 300);
+	dp->learn_max = o->mac_learn_max ? o->mac_learn_max : 1024;
 	if (dp->nb_workers > SLUICE_DP_WORKERS || dp->burst > SLUICE_DP_BURST_MAX ||
-	    dp->nb_rxq * dp->nb_ports > RTE_DIM(dp->workers->rxq)) {
+	    dp->nb_rxq > 64) {
 		RTE_LOG(ERR, USER1, "too many workers, queues, or too large a burst\n");
 		return -EINVAL;
 	}
@@ -251,10 +263,11 @@ void sluice_dp_destroy(struct sluice_dp *dp)
 		return;
 	sluice_dp_join(dp);
 	/*
-	 * Ports first (their queues give their mbufs back), then the bridge (the
-	 * mbufs and result rings it holds; with zero copy, the pool itself and
-	 * the NPU memory it lives in), then the pool.
+	 * vNIC ports, then the fixed ports (their queues give their mbufs back),
+	 * then the bridge (the mbufs and result rings it holds; with zero copy,
+	 * the pool itself and the NPU memory it lives in), then the pool.
 	 */
+	dp_vnics_remove_all(dp);
 	if (!dp->opts.ports_preconfigured)
 		dp_ports_close(dp);
 	sluice_bridge_destroy(dp->bridge);
@@ -288,11 +301,27 @@ const struct sluice_config *sluice_dp_config(const struct sluice_dp *dp)
 	return dp->cfg;
 }
 
+/* Publish `t`, wait out the grace period, free the old table. dp->lock held. */
+static void publish(struct sluice_dp *dp, struct dp_table *t)
+{
+	struct dp_table *old = atomic_load(&dp->table);
+	uint64_t token;
+
+	/* Before the switch: nothing learns meanwhile (learning needs dp->lock). */
+	dp_l2_carry(dp, t, old);
+	old = atomic_exchange_explicit(&dp->table, t, memory_order_acq_rel);
+	/* Wait until every online worker has passed a quiescent state. */
+	token = rte_rcu_qsbr_start(dp->qsbr);
+	rte_rcu_qsbr_check(dp->qsbr, token, true);
+	dp_table_fold(t, old);
+	dp_table_free(old);
+}
+
 int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg, struct sluice_err *err)
 {
 	struct sluice_config *copy;
-	struct dp_table *t, *old;
-	uint64_t token;
+	struct dp_table *t;
+	uint32_t added = 0;
 	int ret;
 
 	if (err)
@@ -301,35 +330,53 @@ int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg, struc
 	if (copy == NULL)
 		return -ENOMEM;
 	pthread_mutex_lock(&dp->lock);
-	/* NPU contexts first: the table's to_npu actions point at them. */
-	ret = sluice_bridge_prepare(dp->bridge, cfg, err);
-	if (ret < 0) {
-		pthread_mutex_unlock(&dp->lock);
-		sluice_config_free(copy);
-		return ret;
+	/* vNICs dropped or changed leave a published table before their ports go. */
+	if (dp_vnics_retire(dp, cfg) != 0) {
+		t = dp_table_build(dp, dp->cfg, err);
+		if (t == NULL) {
+			ret = -errno;
+			dp_vnics_unretire(dp);
+			goto out_unlock;
+		}
+		publish(dp, t);
+		dp_vnics_remove_retired(dp);
 	}
+	/* NPU contexts before the table: its to_npu actions point at them. */
+	ret = sluice_bridge_prepare(dp->bridge, cfg, err);
+	if (ret < 0)
+		goto out_unlock;
+	ret = dp_vnics_add(dp, cfg, err, &added);
+	if (ret < 0)
+		goto out_abort;
 	t = dp_table_build(dp, cfg, err);
 	if (t == NULL) {
 		ret = -errno;
-		sluice_bridge_abort(dp->bridge);
-		sluice_bridge_reap(dp->bridge);
-		pthread_mutex_unlock(&dp->lock);
-		sluice_config_free(copy);
-		return ret;
+		dp_vnics_remove_added(dp, added);
+		goto out_abort;
 	}
-	old = atomic_exchange_explicit(&dp->table, t, memory_order_acq_rel);
-	/* Wait until every online worker has passed a quiescent state. */
-	token = rte_rcu_qsbr_start(dp->qsbr);
-	rte_rcu_qsbr_check(dp->qsbr, token, true);
-	dp_table_fold(t, old);
-	dp_table_free(old);
+	publish(dp, t);
 	/* No worker reaches a context the new table dropped: retire them. */
 	sluice_bridge_commit(dp->bridge);
 	sluice_bridge_reap(dp->bridge);
 	sluice_config_free(dp->cfg);
 	dp->cfg = copy;
+	copy = NULL;
+	ret = 0;
+	goto out_unlock;
+out_abort:
+	sluice_bridge_abort(dp->bridge);
+	sluice_bridge_reap(dp->bridge);
+out_unlock:
 	pthread_mutex_unlock(&dp->lock);
-	return 0;
+	sluice_config_free(copy);
+	return ret;
+}
+
+void sluice_dp_service(struct sluice_dp *dp)
+{
+	pthread_mutex_lock(&dp->lock);
+	dp_l2_service(dp, dp_now(dp));
+	pthread_mutex_unlock(&dp->lock);
 }
 
 int sluice_dp_launch(struct sluice_dp *dp)

@@ -60,6 +60,8 @@ static void usage(const char *prog)
 	       "                        (packets received into NPU memory; --iova-mode=va)\n"
 	       "  --rpc-dir DIR         serve JSON-RPC (sluicectl) on DIR/admin.sock and\n"
 	       "                        DIR/tenant-NAME.sock per tenant (default: off)\n"
+	       "  --vnic-dir DIR        vNIC sockets must be in DIR (default: any absolute path)\n"
+	       "  --mac-age S           learned MACs age out after S seconds (default 300)\n"
 	       "  --help                this text\n"
 	       "\n"
 	       "Ports are every ethdev EAL found (e.g. --vdev net_null0), numbered in order.\n"
@@ -86,7 +88,7 @@ static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
 enum {
 	OPT_TENANTS = 256, OPT_FWD_MODE, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD,
 	OPT_BURST, OPT_MBUFS, OPT_VXLAN_PORT, OPT_STATS_PERIOD, OPT_GEN, OPT_STATS_JSON, OPT_RPC_DIR, OPT_HELP,
-	OPT_NPU, OPT_NPU_COPY,
+	OPT_NPU, OPT_NPU_COPY, OPT_VNIC_DIR, OPT_MAC_AGE,
 };
 
 static const struct option long_opts[] = {
@@ -108,6 +110,8 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "npu", required_argument, NULL, OPT_NPU },
 	{ "npu-copy", required_argument, NULL, OPT_NPU_COPY },
+	{ "vnic-dir", required_argument, NULL, OPT_VNIC_DIR },
+	{ "mac-age", required_argument, NULL, OPT_MAC_AGE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -191,6 +195,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_HELP:
 			return 1;
+		case OPT_VNIC_DIR:
+			a->dp.vnic_dir = optarg;
+			break;
+		case OPT_MAC_AGE:
+			ret = parse_uint("--mac-age", optarg, 1, 86400, &v);
+			a->dp.mac_age_s = (uint32_t)v;
+			break;
 		default:
 			fprintf(stderr, "sluice: unknown option '%s' (see --help)\n", o);
 			return -EINVAL;
@@ -381,6 +392,7 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 			sluice_gen_tick(a->gen);
 		/* Retired NPU contexts go once nothing uses them. */
 		sluice_dp_npu_reap(a->dp);
+		sluice_dp_service(a->dp);
 		if (period && rte_rdtsc() >= next) {
 			uint64_t now = rte_rdtsc();
 

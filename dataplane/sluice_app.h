@@ -63,6 +63,8 @@ int sluice_show_tenant(struct sluice_app *app, const char *name, FILE *out);
 int sluice_show_flows(struct sluice_app *app, const char *tenant, FILE *out);
 void sluice_show_drops(struct sluice_app *app, FILE *out);
 void sluice_show_stages(struct sluice_app *app, FILE *out);
+/** vNICs (port, guest attached, counters) and the L2 tables' counters. */
+void sluice_show_vnics(struct sluice_app *app, FILE *out);
 
 /** The interactive prompt on stdin/stdout. @return it, or NULL. */
 struct cmdline *sluice_cli_new(struct sluice_app *app);

@@ -38,8 +38,11 @@
 extern "C" {
 #endif
 
-/** Most ports the data plane drives (port ids 0..SLUICE_DP_PORTS-1). */
-#define SLUICE_DP_PORTS 16
+/**
+ * Most ports the data plane drives (port ids 0..SLUICE_DP_PORTS-1), vNICs
+ * included: DPDK's own limit in Debian's build (RTE_MAX_ETHPORTS).
+ */
+#define SLUICE_DP_PORTS 32
 /** Most worker lcores. */
 #define SLUICE_DP_WORKERS 32
 /** Largest RX burst. */
@@ -63,6 +66,7 @@ enum sluice_fwd_mode {
 	X(FLOW, "flow")                                                                            \
 	X(ACL, "acl")                                                                              \
 	X(ACTION, "action")                                                                        \
+	X(L2, "l2")                                                                                \
 	X(TX, "tx")
 
 enum sluice_stage {
@@ -115,6 +119,20 @@ struct sluice_dp_opts {
 	uint32_t npu_op_timeout_us;
 	uint16_t npu_dev_inflight;
 	uint32_t npu_flows_max;
+	/**
+	 * Ports 0..nb_ports-1 are the data plane's fixed ports (uplinks);
+	 * 0 = every ethdev that exists at creation. vNIC ports come on top.
+	 */
+	uint16_t nb_ports;
+	/** Seconds a learned MAC lives without a frame from it; 0 = 300. */
+	uint32_t mac_age_s;
+	/** Most MACs one tenant may have learned at once; 0 = 1024. */
+	uint32_t mac_learn_max;
+	/**
+	 * Directory every vNIC socket must be in (tenant files are not trusted
+	 * to name paths); NULL = any absolute path.
+	 */
+	const char *vnic_dir;
 };
 
 struct sluice_dp;
@@ -132,12 +150,13 @@ struct sluice_dp;
  */
 struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts);
 
-/** Stop workers and ports, free everything. NULL is a no-op. */
+/** Stop workers, remove vNICs, stop ports, free everything. NULL is a no-op. */
 void sluice_dp_destroy(struct sluice_dp *dp);
 
 /** The mbuf pool (tests count its free mbufs). */
 struct rte_mempool *sluice_dp_pool(const struct sluice_dp *dp);
 uint16_t sluice_dp_nb_workers(const struct sluice_dp *dp);
+/** Fixed ports (0..n-1, the uplinks); vNIC ports come on top (sluice_dp_vnic_stats()). */
 uint16_t sluice_dp_nb_ports(const struct sluice_dp *dp);
 
 /**
@@ -146,8 +165,20 @@ uint16_t sluice_dp_nb_ports(const struct sluice_dp *dp);
  * old table is freed. `cfg` stays the caller's; the data plane keeps a copy
  * for `show` commands.
  *
+ * vNICs: a vNIC of `cfg` the data plane does not run gets its net_vhost
+ * port ("net_vhost_<tenant>_<vnic>", sluice_vnic_dev_name()) created and
+ * started before the table that uses it is published; one that `cfg` drops,
+ * or changes (socket, mode, queues), first leaves a published table and is
+ * then stopped and removed. A vNIC kept as it was keeps its port, its guest
+ * connection and its learned MACs. A server-mode socket left by a process
+ * that died (nothing listens on it) is removed first.
+ *
  * @return 0; -EINVAL (a port or action the data plane cannot do, message in
- *         err), -ENOMEM, or a DPDK error. On error the running table stays.
+ *         err), -EACCES (a vNIC socket outside opts.vnic_dir), -EADDRINUSE
+ *         (another process serves a vNIC socket), -EEXIST (something else is
+ *         at the socket path), -ENOSPC (no port id left), -ENOMEM, or a
+ *         DPDK error. On error the running table stays, except that vNICs
+ *         `cfg` drops or changes are already gone.
  */
 int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg,
 		    struct sluice_err *err);
@@ -250,7 +281,11 @@ struct sluice_flow_stats {
 	uint64_t color[3];
 };
 
-/** Port counters since start or the last clear. @return 0 or -EINVAL. */
+/**
+ * Port counters since start or the last clear; for a vNIC's port, since the
+ * port was created. @return 0, or -EINVAL (not a fixed port nor a running
+ * vNIC's).
+ */
 int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port_stats *st);
 
 /** One worker lcore's own counters (all ports), since start. */
@@ -287,6 +322,57 @@ void sluice_dp_clear_stats(struct sluice_dp *dp);
 
 /** Write every counter as one JSON object (tests, --stats-json). @return 0 or -errno. */
 int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out);
+
+/* ---- vNICs and L2 switching ----------------------------------------------- */
+
+/**
+ * Control-plane housekeeping: learn the MACs workers saw, age those not seen
+ * for opts.mac_age_s. Call it from the control thread every millisecond or
+ * so (the launcher's main loop does); until it runs, frames to a new MAC are
+ * flooded within its tenant. Takes the control mutex.
+ */
+void sluice_dp_service(struct sluice_dp *dp);
+
+struct sluice_vnic_stats {
+	/** The vNIC's ethdev port. */
+	uint16_t port;
+	/** A guest is attached (vhost-user device running). */
+	bool link_up;
+	/** Data plane counters: frames from the guest, frames to it. */
+	uint64_t rx_pkts, rx_bytes, tx_pkts;
+	/** The vhost port's own counters (rte_eth_stats_get); oerrors: the guest's ring was full. */
+	uint64_t hw_ipackets, hw_opackets, hw_oerrors;
+};
+
+/**
+ * One vNIC's state and counters (since its port was created).
+ * @return 0, or -ENOENT (no such tenant or vNIC running).
+ */
+int sluice_dp_vnic_stats(struct sluice_dp *dp, const char *tenant, const char *vnic,
+			 struct sluice_vnic_stats *st);
+
+struct sluice_l2_stats {
+	/** MACs in the L2 tables now: the vNICs' own, and learned ones. */
+	uint64_t static_macs, learned_macs;
+	/** Since start: MACs learned, moved to another port, aged out. */
+	uint64_t learned, moved, aged;
+	/** Learning refused: a tenant's quota (opts.mac_learn_max) or the table full. */
+	uint64_t learn_full;
+	/** Learn requests lost (a worker's request ring was full). */
+	uint64_t learn_lost;
+	/** Switched frames flooded (broadcast, multicast, unknown unicast). */
+	uint64_t flooded;
+};
+
+void sluice_dp_l2_stats(struct sluice_dp *dp, struct sluice_l2_stats *st);
+
+/**
+ * Where a tenant's L2 table sends frames for `mac`: `vnic` gets the vNIC's
+ * name, or "" for the uplink; *is_static whether it is a vNIC's own MAC.
+ * @return 0, or -ENOENT (no such tenant, or the MAC is unknown: flooded).
+ */
+int sluice_dp_l2_lookup(struct sluice_dp *dp, const char *tenant, const uint8_t mac[6],
+			char vnic[SLUICE_NAME_MAX], bool *is_static);
 
 /** Register /sluice/... telemetry commands. @return 0 or -errno. */
 int sluice_dp_telemetry_register(struct sluice_dp *dp);

@@ -45,6 +45,17 @@
 	X(NPU_QUEUE_FULL, "npu_queue_full", "no free frame buffer in the NPU context: frame refused") \
 	X(NPU_BAD_PACKET, "npu_bad_packet", "the frame assembler refused it (reason: show npu)")   \
 	X(NPU_FLOW_LIMIT, "npu_flow_limit", "the worker's table of NPU streams is full")          \
+	/* L2 switching within a tenant (vNICs and its uplink) */                                 \
+	X(VNIC_CROSS_TENANT, "vnic_cross_tenant", "addressed to a vNIC of another tenant")        \
+	X(L2_SRC_SPOOF, "l2_src_spoof", "source MAC is another vNIC's")                           \
+	X(L2_BAD_SRC, "l2_bad_src", "source MAC is multicast or zero")                            \
+	X(L2_SAME_PORT, "l2_same_port", "destination is the port the frame came from")            \
+	X(L2_NO_DEST, "l2_no_destination", "flooded, but no other port of the tenant is up")      \
+	X(L2_UPLINK_MISMATCH, "l2_uplink_mismatch",                                               \
+	  "switched frame from a port, VLAN or VNI that is not the tenant's uplink")              \
+	X(L2_FLOOD_NOMBUF, "l2_flood_nombuf", "no mbuf for a flooded copy")                       \
+	X(VNIC_DOWN, "vnic_down", "the destination vNIC has no guest attached")                   \
+	X(VNIC_GSO, "vnic_gso", "a guest sent a segmentation-offload frame (never offered)")      \
 	X(TX_FULL, "tx_full", "the egress queue did not take the packet")
 
 enum sluice_drop {

@@ -33,7 +33,25 @@ static void worker_sum(const struct sluice_dp *dp, struct dp_worker_stats *s)
 			s->stage_cyc[k] += w->stage_cyc[k];
 		s->stage_pkts += w->stage_pkts;
 		s->bursts += w->bursts;
+		s->l2_flooded += w->l2_flooded;
+		s->l2_learn_lost += w->l2_learn_lost;
 	}
+}
+
+static bool port_exists(const struct sluice_dp *dp, uint16_t port)
+{
+	return port < dp->nb_ports || (port < SLUICE_DP_PORTS && dp->vnics[port].used);
+}
+
+void dp_port_stats_restart(struct sluice_dp *dp, uint16_t port)
+{
+	struct dp_worker_stats s;
+
+	worker_sum(dp, &s);
+	dp->zero.rx_pkts[port] = s.rx_pkts[port];
+	dp->zero.rx_bytes[port] = s.rx_bytes[port];
+	dp->zero.tx_pkts[port] = s.tx_pkts[port];
+	memset(&dp->port_zero[port], 0, sizeof(dp->port_zero[port]));
 }
 
 int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port_stats *st)
@@ -42,7 +60,7 @@ int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port
 	struct rte_eth_stats hw;
 	const struct sluice_port_stats *z;
 
-	if (port >= dp->nb_ports)
+	if (!port_exists(dp, port))
 		return -EINVAL;
 	z = &dp->port_zero[port];
 	worker_sum(dp, &s);
@@ -158,8 +176,11 @@ void sluice_dp_clear_stats(struct sluice_dp *dp)
 
 	pthread_mutex_lock(&dp->lock);
 	worker_sum(dp, &dp->zero);
-	for (port = 0; port < dp->nb_ports; port++) {
+	for (port = 0; port < SLUICE_DP_PORTS; port++) {
 		struct rte_eth_stats hw;
+
+		if (!port_exists(dp, port))
+			continue;
 
 		memset(&ps, 0, sizeof(ps));
 		if (rte_eth_stats_get(port, &hw) == 0) {
@@ -173,7 +194,92 @@ void sluice_dp_clear_stats(struct sluice_dp *dp)
 		dp->port_zero[port] = ps;
 	}
 	dp_table_clear(atomic_load(&dp->table));
+	memset(&dp->l2_st, 0, sizeof(dp->l2_st));
 	pthread_mutex_unlock(&dp->lock);
+}
+
+/* ---- vNICs and L2 ------------------------------------------------------------ */
+
+int sluice_dp_vnic_stats(struct sluice_dp *dp, const char *tenant, const char *vnic,
+			 struct sluice_vnic_stats *st)
+{
+	struct sluice_port_stats ps;
+	uint16_t port;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&dp->lock);
+	port = dp_vnic_port(dp, tenant, vnic);
+	if (port != UINT16_MAX && sluice_dp_port_stats(dp, port, &ps) == 0) {
+		struct rte_eth_stats hw;
+
+		memset(st, 0, sizeof(*st));
+		st->port = port;
+		st->link_up = atomic_load(&dp->link_up[port]);
+		st->rx_pkts = ps.rx_pkts;
+		st->rx_bytes = ps.rx_bytes;
+		st->tx_pkts = ps.tx_pkts;
+		if (rte_eth_stats_get(port, &hw) == 0) {
+			st->hw_ipackets = hw.ipackets;
+			st->hw_opackets = hw.opackets;
+			st->hw_oerrors = hw.oerrors;
+		}
+		ret = 0;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+void sluice_dp_l2_stats(struct sluice_dp *dp, struct sluice_l2_stats *st)
+{
+	struct dp_worker_stats s;
+	const struct dp_table *t;
+	uint16_t i;
+
+	memset(st, 0, sizeof(*st));
+	worker_sum(dp, &s);
+	st->flooded = s.l2_flooded - dp->zero.l2_flooded;
+	st->learn_lost = s.l2_learn_lost - dp->zero.l2_learn_lost;
+	pthread_mutex_lock(&dp->lock);
+	t = atomic_load(&dp->table);
+	for (i = 0; i < t->nb_tenants; i++) {
+		st->static_macs += t->l2->tenants[i].nb_vnics;
+		st->learned_macs += t->l2->tenants[i].nb_learned;
+	}
+	st->learned = dp->l2_st.learned;
+	st->moved = dp->l2_st.moved;
+	st->aged = dp->l2_st.aged;
+	st->learn_full = dp->l2_st.learn_full;
+	pthread_mutex_unlock(&dp->lock);
+}
+
+int sluice_dp_l2_lookup(struct sluice_dp *dp, const char *tenant, const uint8_t mac[6],
+			char vnic[SLUICE_NAME_MAX], bool *is_static)
+{
+	const struct dp_table *t;
+	const struct dp_l2_entry *e;
+	uint64_t key;
+	int32_t pos;
+	int ti, ret = -ENOENT;
+
+	pthread_mutex_lock(&dp->lock);
+	t = atomic_load(&dp->table);
+	ti = tenant_index(t, tenant);
+	if (ti < 0 || t->l2->mac == NULL)
+		goto out_unlock;
+	key = dp_l2_key((uint16_t)ti, mac);
+	pos = rte_hash_lookup(t->l2->mac, &key);
+	if (pos < 0)
+		goto out_unlock;
+	e = &t->l2->entries[pos];
+	if (atomic_load(&e->dest) == L2_DEST_UPLINK)
+		vnic[0] = '\0';
+	else
+		snprintf(vnic, SLUICE_NAME_MAX, "%s", dp->vnics[atomic_load(&e->dest)].name);
+	*is_static = e->is_static;
+	ret = 0;
+out_unlock:
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
 }
 
 static void json_ctr(FILE *out, const char *name, const struct sluice_flow_stats *fs, bool meter,
@@ -208,7 +314,32 @@ int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out)
 			port ? "," : "", port, ps.rx_pkts, ps.rx_bytes, ps.tx_pkts, ps.hw_ipackets,
 			ps.hw_opackets, ps.hw_imissed, ps.hw_rx_nombuf);
 	}
-	fputs("],\"workers\":[", out);
+	fputs("],\"vnics\":[", out);
+	for (port = 0, k = 0; port < SLUICE_DP_PORTS; port++) {
+		const struct dp_vnic *v = &dp->vnics[port];
+		struct sluice_port_stats ps;
+
+		if (!v->used || sluice_dp_port_stats(dp, port, &ps) != 0)
+			continue;
+		fprintf(out,
+			"%s{\"tenant\":\"%s\",\"vnic\":\"%s\",\"port\":%u,\"link\":%s,\"rx_pkts\":%" PRIu64
+			",\"rx_bytes\":%" PRIu64 ",\"tx_pkts\":%" PRIu64 "}",
+			k++ ? "," : "", v->tenant, v->name, port,
+			atomic_load(&dp->link_up[port]) ? "true" : "false", ps.rx_pkts, ps.rx_bytes,
+			ps.tx_pkts);
+	}
+	{
+		struct sluice_l2_stats l2;
+
+		sluice_dp_l2_stats(dp, &l2);
+		fprintf(out,
+			"],\"l2\":{\"static_macs\":%" PRIu64 ",\"learned_macs\":%" PRIu64
+			",\"learned\":%" PRIu64 ",\"moved\":%" PRIu64 ",\"aged\":%" PRIu64
+			",\"learn_full\":%" PRIu64 ",\"learn_lost\":%" PRIu64 ",\"flooded\":%" PRIu64 "}",
+			l2.static_macs, l2.learned_macs, l2.learned, l2.moved, l2.aged, l2.learn_full,
+			l2.learn_lost, l2.flooded);
+	}
+	fputs(",\"workers\":[", out);
 	for (k = 0; k < dp->nb_workers; k++) {
 		struct sluice_worker_stats ws = { 0 };
 

@@ -187,7 +187,7 @@ static int acl_build(struct rte_acl_ctx *ctx, const struct rte_acl_field_def *de
 	return rte_acl_build(ctx, &c);
 }
 
-static void encap_build(struct dp_encap *e, const struct sluice_vxlan_encap *v)
+void dp_encap_build(struct dp_encap *e, const struct sluice_vxlan_encap *v)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)e->hdr;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -230,6 +230,7 @@ void dp_table_free(struct dp_table *t)
 		rte_free(t->w[i].action);
 		rte_free(t->w[i].meters);
 	}
+	dp_l2_free(t->l2);
 	rte_free(t->vlan_tenant);
 	rte_free(t->actions);
 	rte_free(t->encaps);
@@ -276,7 +277,7 @@ static int action_compile(struct sluice_dp *dp, struct dp_table *t, uint32_t idx
 	}
 	if (a->flags & SLUICE_ACT_ENCAP) {
 		da->encap = t->nb_encaps++;
-		encap_build(&t->encaps[da->encap], &a->encap);
+		dp_encap_build(&t->encaps[da->encap], &a->encap);
 	}
 	if (a->flags & SLUICE_ACT_TO_NPU)
 		da->npu = sluice_bridge_ctx_lookup(dp->bridge, t->tenant_names[tenant],
@@ -532,6 +533,8 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 		goto out_free_table;
 	}
 	ret = table_fill(dp, t, cfg, err);
+	if (ret == 0)
+		ret = dp_l2_build(dp, t, cfg, err);
 	if (ret < 0) {
 		if (err && err->msg[0] == '\0')
 			set_err(err, "", "cannot build tables: %s", strerror(-ret));

@@ -22,35 +22,23 @@
 #define STAGE_SAMPLE_MASK 63
 #define NO_ACTION UINT32_MAX
 
-/* Burst-local state, on the worker's stack. */
-struct burst {
-	uint16_t n;
-	uint16_t port;
-	struct rte_mbuf *pkts[SLUICE_DP_BURST_MAX];
-	struct sluice_pkt meta[SLUICE_DP_BURST_MAX];
-	uint16_t tenant[SLUICE_DP_BURST_MAX];
-	uint32_t action[SLUICE_DP_BURST_MAX];
-	uint16_t out_port[SLUICE_DP_BURST_MAX];
-	uint16_t nb_drop;
-	struct rte_mbuf *drop[SLUICE_DP_BURST_MAX];
-	/* to_npu packets, handed to the bridge in one call after the action stage. */
-	uint16_t nb_npu;
-	struct sluice_bridge_pkt npu[SLUICE_DP_BURST_MAX];
-};
-
 static inline void drop_pkt(struct dp_worker *w, struct burst *b, struct rte_mbuf *m,
 			    enum sluice_drop why)
 {
-	w->st.drops[why]++;
-	b->drop[b->nb_drop++] = m;
+	dp_drop(w, b, m, why);
 }
 
 /* Parse the burst; refused packets leave it, the rest are compacted. */
-static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, struct burst *b)
+static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, const struct dp_table *t,
+			struct burst *b)
 {
 	uint16_t i, k = 0, n = b->n;
 	uint64_t bytes = 0;
 
+	if (t->port_l2only[b->port]) {
+		dp_parse_l2only(w, b);
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		enum sluice_drop r;
@@ -85,6 +73,9 @@ static inline uint16_t tenant_lookup(const struct dp_table *t, uint16_t port,
 	struct ext_key k;
 	uint16_t ti;
 
+	/* A vNIC's frames are its tenant's, whatever VLAN or VNI they carry. */
+	if (t->port_owned[port])
+		return t->port_tenant[port];
 	if (unlikely(t->has_vni && (p->flags & SLUICE_PKT_VXLAN))) {
 		memset(&k, 0, sizeof(k));
 		k.kind = EXT_VNI;
@@ -277,12 +268,10 @@ static inline uint16_t encap_sport(const struct sluice_pkt *p, const struct rte_
 	return (uint16_t)(0xc000 | (h & 0x3fff));
 }
 
-/* Strip outer VLAN tags, then prepend the tenant's VXLAN header. */
-static inline enum sluice_drop do_encap(const struct dp_table *t, const struct dp_action *a,
-					struct rte_mbuf *m, const struct sluice_pkt *p,
-					bool decapped)
+/* Strip outer VLAN tags (if asked), then prepend the VXLAN header. */
+enum sluice_drop dp_vxlan_encap(const struct dp_encap *e, struct rte_mbuf *m,
+				const struct sluice_pkt *p, bool strip_vlans)
 {
-	const struct dp_encap *e = &t->encaps[a->encap];
 	struct rte_ipv4_hdr *ip;
 	struct rte_udp_hdr *udp;
 	uint16_t sport = 0;
@@ -291,7 +280,7 @@ static inline enum sluice_drop do_encap(const struct dp_table *t, const struct d
 
 	if (e->derive_sport)
 		sport = encap_sport(p, m);
-	if (!decapped && p->nb_vlans) {
+	if (strip_vlans && p->nb_vlans) {
 		uint16_t tags = 4 * p->nb_vlans;
 
 		if (unlikely(m->data_len < 2 * RTE_ETHER_ADDR_LEN + tags))
@@ -366,12 +355,17 @@ static void stage_action(struct dp_worker *w, const struct dp_table *t, struct b
 			}
 		}
 		if (fl & SLUICE_ACT_ENCAP) {
-			why = do_encap(t, a, m, p, decapped);
+			why = dp_vxlan_encap(&t->encaps[a->encap], m, p, !decapped);
 			if (why)
 				goto out_drop;
 		}
 		if (likely(fl & SLUICE_ACT_FORWARD)) {
 			b->out_port[i] = a->port;
+			continue;
+		}
+		if (fl & SLUICE_ACT_SWITCH) {
+			b->out_port[i] = DP_OUT_SWITCH;
+			b->nb_switch++;
 			continue;
 		}
 		if (fl & SLUICE_ACT_TO_NPU) {
@@ -410,7 +404,7 @@ static void stage_tx(struct dp_worker *w, struct burst *b)
 
 		if (port == UINT16_MAX)
 			continue;
-		w->st.tx_pkts[port] += rte_eth_tx_buffer(port, w->txq, w->txb[port], b->pkts[i]);
+		dp_tx(w, port, b->pkts[i]);
 	}
 }
 
@@ -433,7 +427,7 @@ static void process_io(struct sluice_dp *dp, struct dp_worker *w, struct burst *
 			eth->src_addr = eth->dst_addr;
 			eth->dst_addr = tmp;
 		}
-		w->st.tx_pkts[out] += rte_eth_tx_buffer(out, w->txq, w->txb[out], m);
+		dp_tx(w, out, m);
 	}
 	w->st.rx_bytes[b->port] += bytes;
 }
@@ -444,7 +438,7 @@ static void process_tenant(struct sluice_dp *dp, struct dp_worker *w, const stru
 	uint64_t c[SLUICE_STAGE_MAX] = { 0 };
 	uint16_t n = b->n;
 
-	stage_parse(dp, w, b);
+	stage_parse(dp, w, t, b);
 	if (sample)
 		c[SLUICE_STAGE_PARSE] = rte_rdtsc();
 	stage_tenant(w, t, b);
@@ -459,6 +453,10 @@ static void process_tenant(struct sluice_dp *dp, struct dp_worker *w, const stru
 	stage_action(w, t, b, now);
 	if (sample)
 		c[SLUICE_STAGE_ACTION] = rte_rdtsc();
+	if (b->nb_switch)
+		dp_l2_stage(dp, w, t, b, now);
+	if (sample)
+		c[SLUICE_STAGE_L2] = rte_rdtsc();
 	stage_tx(w, b);
 	if (b->nb_drop)
 		rte_pktmbuf_free_bulk(b->drop, b->nb_drop);
@@ -469,7 +467,8 @@ static void process_tenant(struct sluice_dp *dp, struct dp_worker *w, const stru
 		w->st.stage_cyc[SLUICE_STAGE_FLOW] += c[SLUICE_STAGE_FLOW] - c[SLUICE_STAGE_TENANT];
 		w->st.stage_cyc[SLUICE_STAGE_ACL] += c[SLUICE_STAGE_ACL] - c[SLUICE_STAGE_FLOW];
 		w->st.stage_cyc[SLUICE_STAGE_ACTION] += c[SLUICE_STAGE_ACTION] - c[SLUICE_STAGE_ACL];
-		w->st.stage_cyc[SLUICE_STAGE_TX] += c[SLUICE_STAGE_TX] - c[SLUICE_STAGE_ACTION];
+		w->st.stage_cyc[SLUICE_STAGE_L2] += c[SLUICE_STAGE_L2] - c[SLUICE_STAGE_ACTION];
+		w->st.stage_cyc[SLUICE_STAGE_TX] += c[SLUICE_STAGE_TX] - c[SLUICE_STAGE_L2];
 		w->st.stage_pkts += n;
 	}
 }
@@ -510,8 +509,32 @@ void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker)
 	struct dp_worker *w = &dp->workers[worker];
 	uint16_t port;
 
-	for (port = 0; port < dp->nb_ports; port++)
-		w->st.tx_pkts[port] += rte_eth_tx_buffer_flush(port, w->txq, w->txb[port]);
+	/* Empty buffers (ports gone, ports never used) cost a test and no call. */
+	for (port = 0; port < SLUICE_DP_PORTS; port++)
+		if (w->txb[port]->length)
+			w->st.tx_pkts[port] +=
+				rte_eth_tx_buffer_flush(port, w->txq_of[port], w->txb[port]);
+}
+
+/* Send what other workers handed over for the vNIC TX queues this worker owns. */
+static void drain_rings(struct dp_worker *w, const struct dp_table *t)
+{
+	struct rte_mbuf *pkts[SLUICE_DP_BURST_MAX];
+	uint16_t i, n, sent;
+
+	for (i = 0; i < t->l2->nb_drain[w->id]; i++) {
+		const struct dp_drain *d = &t->l2->drain[w->id][i];
+
+		n = (uint16_t)rte_ring_sc_dequeue_burst(d->ring, (void **)pkts, RTE_DIM(pkts), NULL);
+		if (n == 0)
+			continue;
+		sent = rte_eth_tx_burst(d->port, d->queue, pkts, n);
+		w->st.tx_pkts[d->port] += sent;
+		if (unlikely(sent < n)) {
+			w->st.drops[SLUICE_DROP_TX_FULL] += n - sent;
+			rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		}
+	}
 }
 
 /* The bridge's housekeeping; result messages leave on this worker's own TX queue. */
@@ -524,12 +547,12 @@ static void worker_npu_results(struct sluice_dp *dp, struct dp_worker *w, uint64
 	for (i = 0; i < n; i++) {
 		uint16_t port = res[i]->port;
 
-		if (unlikely(port >= dp->nb_ports)) {
+		if (unlikely(port >= SLUICE_DP_PORTS)) {
 			w->st.drops[SLUICE_DROP_TX_FULL]++;
 			rte_pktmbuf_free(res[i]);
 			continue;
 		}
-		w->st.tx_pkts[port] += rte_eth_tx_buffer(port, w->txq, w->txb[port], res[i]);
+		dp_tx(w, port, res[i]);
 	}
 }
 
@@ -543,21 +566,28 @@ static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 	uint16_t i;
 	int mode;
 
+	t = atomic_load_explicit(&dp->table, memory_order_acquire);
+	/* Nothing buffered may outlive the table that chose its port: ports leave with tables. */
+	if (unlikely(t->generation != w->table_gen)) {
+		sluice_dp_worker_flush(dp, worker);
+		w->table_gen = t->generation;
+	}
 	now = dp_now(dp);
+	/* Frames in flight still get their results, stopped or not. */
 	worker_npu_results(dp, w, now);
 	if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed))
 		return 0;
-	t = atomic_load_explicit(&dp->table, memory_order_acquire);
 	mode = atomic_load_explicit(&dp->fwd_mode, memory_order_relaxed);
-	for (i = 0; i < w->nb_rxq; i++) {
+	for (i = 0; i < t->l2->nb_rxq[w->id]; i++) {
+		const struct dp_rxq *q = &t->l2->rxq[w->id][i];
 		struct burst b;
 		bool sample = (w->bursts_seen & STAGE_SAMPLE_MASK) == 0;
 		uint64_t t0 = 0, t1 = 0;
 
 		if (sample)
 			t0 = rte_rdtsc();
-		b.port = w->rxq[i].port;
-		b.n = rte_eth_rx_burst(b.port, w->rxq[i].queue, b.pkts, dp->burst);
+		b.port = q->port;
+		b.n = rte_eth_rx_burst(b.port, q->queue, b.pkts, dp->burst);
 		if (b.n == 0)
 			continue;
 		w->bursts_seen++;
@@ -566,6 +596,7 @@ static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 			w->st.stage_cyc[SLUICE_STAGE_RX] += t1 - t0;
 		}
 		b.nb_drop = 0;
+		b.nb_switch = 0;
 		total += b.n;
 		w->st.rx_pkts[b.port] += b.n;
 		w->st.bursts++;
@@ -583,6 +614,8 @@ static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 		sluice_dp_worker_flush(dp, worker);
 		w->next_drain = now + dp->drain_tsc;
 	}
+	if (t->l2->nb_drain[w->id])
+		drain_rings(w, t);
 	return total;
 }
 
@@ -608,15 +641,11 @@ int dp_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
 	while (!atomic_load_explicit(&dp->quit, memory_order_relaxed)) {
-		if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed)) {
-			/* Frames in flight still get their results; retired contexts still go. */
-			worker_npu_results(dp, w, dp_now(dp));
-			rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
-			rte_pause();
-			continue;
-		}
+		/* Stopped, it still follows table changes (and their port removals). */
 		worker_iter(dp, w->id);
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
+		if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed))
+			rte_pause();
 	}
 	sluice_dp_worker_flush(dp, w->id);
 	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);

@@ -74,8 +74,11 @@ for r in eth_truncated no_tenant no_flow meter_red tx_full; do
 	grep -qE "^  $r +0  " "$O" || fail "show drops: no zero line for $r"
 done
 n=$(grep -cE "^  [a-z0-9_]+ +0  " "$O")
-# once from 'show drops', once from the final statistics
-[ "$n" -eq 60 ] || fail "show drops: $n zero drop lines, expected 2 x 30"
+# every reason of dataplane/sluice_drops.h but "none", once from 'show drops',
+# once from the final statistics
+reasons=$(($(grep -cE '^[[:space:]]*X\(' "$CASES/../../../dataplane/sluice_drops.h") - 1))
+[ "$reasons" -gt 30 ] || fail "counted $reasons drop reasons in sluice_drops.h"
+[ "$n" -eq $((2 * reasons)) ] || fail "show drops: $n zero drop lines, expected 2 x $reasons"
 # set fwd io
 expect_line "set fwd io" "$O" "  forwarding mode: io"
 # reload of a broken file: the errors (on the prompt's stdout), and it keeps running
@@ -145,6 +148,24 @@ fi
 # shellcheck disable=SC2086
 printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1
 expect_status "-i with EOF" 0 $?
+
+# ---- a vNIC: its port, no guest attached, and the L2 counters ----------------
+cat >"$TMP/vnic.yaml" <<EOF
+tenants:
+  - name: acme
+    match: [{port: 0}]
+    uplink: {port: 0}
+    vnics: [{name: vm1, socket: $TMP/vm1.sock, mac: "02:00:00:00:01:01"}]
+EOF
+# shellcheck disable=SC2086
+printf 'show vnic\nquit\n' | timeout 60 "$SLUICE" $EAL -- -i --tenants "$TMP/vnic.yaml" \
+	--vnic-dir "$TMP" >"$TMP/vnic.out" 2>&1
+expect_status "-i with a vNIC" 0 $?
+expect_line "show vnic" "$TMP/vnic.out" \
+	"  acme                     vm1                  1  down              0              0"
+expect_line "show vnic" "$TMP/vnic.out" \
+	"  L2: 1 vNIC MACs, 0 learned now; since start 0 learned, 0 moved, 0 aged, 0 refused, 0 flooded"
+[ -e "$TMP/vm1.sock" ] && fail "the vNIC's socket outlived sluice"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2

@@ -431,7 +431,7 @@ static void test_unknown_keys(void **state)
 	       "        actions: [{meter: {cir: 1, pir: 1, cbs: 1, pbs: 1, ebs: 1}}, drop]\n",
 	       "t.yaml:3:23: unknown key 'vlna' in match (expected port, vlan, inner_vlan, vni)",
 	       "t.yaml:4:5: unknown key 'flow' in tenant (expected name, match, default, "
-	       "npu_contexts, flows, rules)",
+	       "npu_contexts, flows, rules, vnics, uplink)",
 	       "t.yaml:6:9: unknown key 'prio' in rule (expected name, priority, match, actions)",
 	       "t.yaml:7:39: unknown key 'port' in rule match (expected family, proto, src, dst, "
 	       "sport, dport)",
@@ -617,12 +617,12 @@ static void test_action_errors(void **state)
 	       "t.yaml:4:26: npu context 'ctx0' already declared",
 	       "t.yaml:4:32: npu context name 'bad ctx' has a character outside [A-Za-z0-9_.-]",
 	       "t.yaml:6:9: more than one terminal action (forward and drop); give exactly one",
-	       "t.yaml:8:9: no terminal action (one of forward, drop or to_npu is required)",
+	       "t.yaml:8:9: no terminal action (one of forward, drop, to_npu or switch is required)",
 	       "t.yaml:10:20: npu context 'ctx1' is not declared by tenant 'acme'",
 	       "t.yaml:12:28: cir 2000000 exceeds pir 1000000",
 	       "t.yaml:14:26: duplicate action 'count'",
-	       "t.yaml:14:33: unknown action 'fwd' (expected count, drop, forward, meter, to_npu, "
-	       "vxlan_decap or vxlan_encap)",
+	       "t.yaml:14:33: unknown action 'fwd' (expected count, drop, forward, meter, switch, "
+	       "to_npu, vxlan_decap or vxlan_encap)",
 	       "t.yaml:14:38: action 'forward' needs a value (forward: ...)",
 	       "t.yaml:14:48: action 'drop' takes no value; write it as a plain name",
 	       "t.yaml:14:58: an action mapping must have exactly one key, got 2",
@@ -635,7 +635,7 @@ static void test_action_errors(void **state)
 	       "t.yaml:18:64: dst_mac must not be 00:00:00:00:00:00",
 	       "t.yaml:20:28: npu context name 'this-context-name-is-far-too-long' is longer "
 	       "than 31 characters",
-	       "t.yaml:22:14: no terminal action (one of forward, drop or to_npu is required)");
+	       "t.yaml:22:14: no terminal action (one of forward, drop, to_npu or switch is required)");
 }
 
 /* ---- NPU ------------------------------------------------------------------ */

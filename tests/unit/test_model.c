@@ -547,7 +547,7 @@ static void test_actions(void **state)
 	g_t = t;
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_COUNT};
 	assert_err(call_actions_check, -EINVAL, "actions",
-		   "no terminal action (one of forward, drop or to_npu is required)");
+		   "no terminal action (one of forward, drop, to_npu or switch is required)");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_FORWARD | SLUICE_ACT_DROP};
 	assert_err(call_actions_check, -EINVAL, "actions",
 		   "more than one terminal action (forward and drop); give exactly one");
@@ -680,7 +680,7 @@ static void test_flow_add(void **state)
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.actions.flags = SLUICE_ACT_COUNT;
 	assert_err(call_flow_add, -EINVAL, "actions",
-		   "no terminal action (one of forward, drop or to_npu is required)");
+		   "no terminal action (one of forward, drop, to_npu or switch is required)");
 	assert_int_equal(t->nb_flows, 3);
 	sluice_config_free(cfg);
 }

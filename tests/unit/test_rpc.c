@@ -722,9 +722,9 @@ static void test_default_and_actions(void **state)
 
 #define DEF(acts) "{\"tenant\":\"a\",\"actions\":" acts "}"
 	err("default_set", DEF("[]"), SLUICE_RPC_E_INVALID, "actions",
-	    "no terminal action (one of forward, drop or to_npu is required)");
+	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	err("default_set", DEF("[\"count\"]"), SLUICE_RPC_E_INVALID, "actions",
-	    "no terminal action (one of forward, drop or to_npu is required)");
+	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	err("default_set", DEF("[\"drop\",\"jump\"]"), INVALID_PARAMS, "actions[1]",
 	    "unknown action 'jump' (expected count, drop, forward, meter, to_npu, vxlan_decap or "
 	    "vxlan_encap)");
