@@ -381,7 +381,7 @@ static const struct {
     {"count", SLUICE_ACT_COUNT, false},	      {"drop", SLUICE_ACT_DROP, false},
     {"vxlan_decap", SLUICE_ACT_DECAP, false}, {"forward", SLUICE_ACT_FORWARD, true},
     {"meter", SLUICE_ACT_METER, true},	      {"vxlan_encap", SLUICE_ACT_ENCAP, true},
-    {"to_npu", SLUICE_ACT_TO_NPU, true},
+    {"to_npu", SLUICE_ACT_TO_NPU, true},      {"switch", SLUICE_ACT_SWITCH, false},
 };
 
 /* One action: a name, or an object of one name to its value. */
@@ -417,7 +417,7 @@ static int dec_action(struct sluice_rpc_req *req, const json_t *item, struct slu
 	if (i == NB(action_names))
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "unknown action '%s' (expected count, drop, forward, meter, "
-				       "to_npu, vxlan_decap or vxlan_encap)",
+				       "switch, to_npu, vxlan_decap or vxlan_encap)",
 				       rpc_printable(name, strlen(name), buf));
 	if (action_names[i].has_value && v == NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
@@ -507,6 +507,8 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 		json_array_append_new(l, json_pack("{s:i}", "forward", a->port));
 	if (a->flags & SLUICE_ACT_DROP)
 		json_array_append_new(l, json_string("drop"));
+	if (a->flags & SLUICE_ACT_SWITCH)
+		json_array_append_new(l, json_string("switch"));
 	if (a->flags & SLUICE_ACT_TO_NPU)
 		json_array_append_new(l, json_pack("{s:s#}", "to_npu", a->npu_context,
 						   (int)strnlen(a->npu_context, SLUICE_NAME_MAX)));

@@ -101,6 +101,8 @@ static void put_actions(FILE *out, const struct sluice_actions *a)
 		fprintf(out, "%s{forward: %u}", sep, a->port);
 	if (a->flags & SLUICE_ACT_DROP)
 		fprintf(out, "%sdrop", sep);
+	if (a->flags & SLUICE_ACT_SWITCH)
+		fprintf(out, "%sswitch", sep);
 	if (a->flags & SLUICE_ACT_TO_NPU) {
 		fprintf(out, "%s{to_npu: ", sep);
 		put_name(out, a->npu_context);
@@ -168,6 +170,56 @@ static void put_npu_context(FILE *out, const struct sluice_npu_context *c)
 	fprintf(out, ", sport: %u, dport: %u}}", r->sport, r->dport);
 }
 
+static void put_vxlan(FILE *out, const struct sluice_vxlan_encap *e)
+{
+	char mac[2][24];
+
+	sluice_model_format_mac(e->src_mac, mac[0], sizeof(mac[0]));
+	sluice_model_format_mac(e->dst_mac, mac[1], sizeof(mac[1]));
+	fprintf(out, "{src_mac: \"%s\", dst_mac: \"%s\", src_ip: ", mac[0], mac[1]);
+	put_ipv4(out, e->src_ip);
+	fputs(", dst_ip: ", out);
+	put_ipv4(out, e->dst_ip);
+	fprintf(out, ", vni: %u, udp_src: %u, udp_dst: %u, ttl: %u}", e->vni, e->udp_src,
+		e->udp_dst, e->ttl);
+}
+
+static void put_vnics(FILE *out, const struct sluice_tenant *t)
+{
+	const struct sluice_uplink *u = &t->uplink;
+	char mac[24];
+	uint32_t i;
+
+	if (t->nb_vnics != 0)
+		fputs("    vnics:\n", out);
+	for (i = 0; i < t->nb_vnics; i++) {
+		const struct sluice_vnic *v = &t->vnics[i];
+
+		sluice_model_format_mac(v->mac, mac, sizeof(mac));
+		fputs("      - {name: ", out);
+		put_name(out, v->name);
+		fputs(", socket: ", out);
+		put_str(out, v->socket, sizeof(v->socket));
+		fprintf(out, ", mode: %s, queues: %u, mac: \"%s\"}\n",
+			v->mode == SLUICE_VNIC_CLIENT ? "client" : "server", v->queues, mac);
+	}
+	switch (u->kind) {
+	case SLUICE_UPLINK_NONE:
+		break;
+	case SLUICE_UPLINK_PORT:
+		fprintf(out, "    uplink: {port: %u}\n", u->port);
+		break;
+	case SLUICE_UPLINK_VLAN:
+		fprintf(out, "    uplink: {port: %u, vlan: %u}\n", u->port, u->vlan);
+		break;
+	case SLUICE_UPLINK_VXLAN:
+		fprintf(out, "    uplink: {port: %u, vxlan: ", u->port);
+		put_vxlan(out, &u->vxlan);
+		fputs("}\n", out);
+		break;
+	}
+}
+
 static void put_tenant(FILE *out, const struct sluice_tenant *t)
 {
 	bool models = false;
@@ -202,6 +254,7 @@ static void put_tenant(FILE *out, const struct sluice_tenant *t)
 			fputc('\n', out);
 		}
 	}
+	put_vnics(out, t);
 	fputs("    default: ", out);
 	put_actions(out, &t->default_actions);
 	fputc('\n', out);

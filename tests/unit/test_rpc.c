@@ -726,7 +726,7 @@ static void test_default_and_actions(void **state)
 	err("default_set", DEF("[\"count\"]"), SLUICE_RPC_E_INVALID, "actions",
 	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	err("default_set", DEF("[\"drop\",\"jump\"]"), INVALID_PARAMS, "actions[1]",
-	    "unknown action 'jump' (expected count, drop, forward, meter, to_npu, vxlan_decap or "
+	    "unknown action 'jump' (expected count, drop, forward, meter, switch, to_npu, vxlan_decap or "
 	    "vxlan_encap)");
 	err("default_set", DEF("[\"drop\",\"drop\"]"), INVALID_PARAMS, "actions[1]",
 	    "duplicate action 'drop'");

@@ -101,6 +101,22 @@ static void assert_model_equal(const struct sluice_config *a, const struct sluic
 				fail_msg("tenant %s: npu context '%s' differs after a round trip",
 					 x->name, c.name);
 		}
+		assert_int_equal(x->nb_vnics, y->nb_vnics);
+		for (j = 0; j < x->nb_vnics; j++) {
+			struct sluice_vnic v = x->vnics[j], w = y->vnics[j];
+
+			v.pos = w.pos = (struct sluice_pos){0, 0};
+			if (memcmp(&v, &w, sizeof(v)) != 0)
+				fail_msg("tenant %s: vnic '%s' differs after a round trip", x->name,
+					 v.name);
+		}
+		{
+			struct sluice_uplink u = x->uplink, v = y->uplink;
+
+			u.pos = v.pos = (struct sluice_pos){0, 0};
+			if (memcmp(&u, &v, sizeof(u)) != 0)
+				fail_msg("tenant %s: uplink differs after a round trip", x->name);
+		}
 		for (j = 0; j < x->nb_matches; j++) {
 			struct sluice_match m = x->matches[j], n = y->matches[j];
 
@@ -172,6 +188,59 @@ static void test_example(void **state)
 }
 
 /* Every tenant file the functional tests use (the broken ones aside). */
+/* vNICs, every kind of uplink and the switch action load back the same. */
+static void test_vnics(void **state)
+{
+	static const char yaml[] =
+	    "tenants:\n"
+	    "  - name: a\n"
+	    "    match: [{port: 0, vlan: 100}]\n"
+	    "    vnics:\n"
+	    "      - {name: a1, socket: /run/sluice/a1.sock, mac: \"02:00:00:00:0a:01\"}\n"
+	    "      - {name: a2, socket: /run/sluice/a2.sock, mode: client, queues: 2,\n"
+	    "         mac: \"02:00:00:00:0a:02\"}\n"
+	    "    uplink: {port: 0, vlan: 100}\n"
+	    "    default: [count, switch]\n"
+	    "  - name: b\n"
+	    "    match: [{vni: 5000}]\n"
+	    "    vnics: [{name: b1, socket: /run/sluice/b1.sock, mac: \"02:00:00:00:0b:01\"}]\n"
+	    "    uplink:\n"
+	    "      port: 0\n"
+	    "      vxlan: {src_mac: \"02:00:00:00:ff:01\", dst_mac: \"02:00:00:00:ff:02\",\n"
+	    "              src_ip: 192.0.2.1, dst_ip: 192.0.2.2, vni: 5000, udp_src: 49152}\n"
+	    "    default: switch\n"
+	    "  - name: c\n"
+	    "    match: [{port: 1}]\n"
+	    "    vnics: [{name: c1, socket: /run/sluice/c1.sock, mac: \"02:00:00:00:0c:01\"}]\n"
+	    "    uplink: {port: 1}\n"
+	    "    default: switch\n"
+	    "  - name: d\n"
+	    "    vnics: [{name: d1, socket: /run/sluice/d1.sock, mac: \"02:00:00:00:0d:01\"}]\n"
+	    "    default: switch\n";
+
+	(void)state;
+	round_trip("vnics.yaml", yaml, strlen(yaml));
+	{
+		struct sluice_config *cfg = load_buf("vnics.yaml", yaml, strlen(yaml));
+		char *out = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&out, &len);
+
+		assert_non_null(f);
+		assert_int_equal(sluice_config_save(cfg, f), 0);
+		fclose(f);
+		/* What was there is written: every vNIC, every uplink kind, switch. */
+		assert_non_null(strstr(out, "mode: client, queues: 2, mac: \"02:00:00:00:0a:02\"}"));
+		assert_non_null(strstr(out, "uplink: {port: 0, vlan: 100}"));
+		assert_non_null(strstr(out, "uplink: {port: 1}"));
+		assert_non_null(strstr(out, "uplink: {port: 0, vxlan: {src_mac: \"02:00:00:00:ff:01\""));
+		assert_non_null(strstr(out, "default: [count, switch]"));
+		assert_non_null(strstr(out, "/run/sluice/d1.sock"));
+		free(out);
+		sluice_config_free(cfg);
+	}
+}
+
 static void test_func_cases(void **state)
 {
 	static const char *const files[] = {"classify", "decap",      "encap",    "launcher",
@@ -388,6 +457,7 @@ int main(void)
 	    cmocka_unit_test(test_example),
 	    cmocka_unit_test(test_func_cases),
 	    cmocka_unit_test(test_all_constructs),
+	    cmocka_unit_test(test_vnics),
 	    cmocka_unit_test(test_npu), cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_exact_form),
 	    cmocka_unit_test(test_save_file),
