@@ -395,7 +395,8 @@ int main(int argc, char **argv)
 	n = rte_eal_init(argc, argv);
 	if (n < 0)
 		die("cannot initialise EAL");
-	for (i = n + 1; i < argc; i++) {
+	/* Options come in pairs: NAME VALUE. */
+	for (i = n + 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (v == NULL)
@@ -418,7 +419,6 @@ int main(int argc, char **argv)
 			seconds = atof(v);
 		else
 			die("unknown option");
-		i++;
 	}
 	if (rte_lcore_count() < 2 || width == 0 || height == 0 || (bpp != 1 && bpp != 3) ||
 	    payload < 64 || payload > 8000)
@@ -440,7 +440,7 @@ int main(int argc, char **argv)
 		struct rte_mempool *dummy = rte_pktmbuf_pool_create("bench_dummy", 63, 0, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 		struct rte_eth_conf conf;
-		enum sluice_npu_copy copy;
+		enum sluice_npu_copy copy = SLUICE_NPU_COPY_CPU;
 		int port;
 
 		if (model == NULL || sluice_npu_copy_parse(mode, &copy) != 0)
