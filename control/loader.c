@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <yaml.h>
 
@@ -16,6 +17,8 @@
 
 struct loader {
 	const char *name;
+	/* Directory relative model files are taken from ("" : the current one). */
+	const char *base_dir;
 	yaml_document_t doc;
 	struct sluice_load_opts opts;
 	struct sluice_config *cfg;
@@ -576,41 +579,17 @@ static int get_port_range(struct loader *ld, const char *key, yaml_node_t *v, ui
 			  uint16_t *hi)
 {
 	const char *s = get_str(ld, key, v);
-	const char *dash;
-	char buf[48], part[24];
-	uint64_t a = 0, b = 0;
-	int ra, rb;
+	char buf[48];
+	int rc;
 
 	if (s == NULL)
 		return -EINVAL;
-	if (strcmp(s, "any") == 0) {
-		*lo = 0;
-		*hi = UINT16_MAX;
-		return 0;
-	}
-	dash = strchr(s, '-');
-	if (dash == NULL) {
-		ra = rb = parse_u64(s, &a);
-		b = a;
-	} else if ((size_t)(dash - s) < sizeof(part)) {
-		memcpy(part, s, (size_t)(dash - s));
-		part[dash - s] = '\0';
-		ra = parse_u64(part, &a);
-		rb = parse_u64(dash + 1, &b);
-	} else {
-		ra = rb = -EINVAL;
-	}
-	if (ra == -EINVAL || rb == -EINVAL) {
+	rc = sluice_model_parse_ports(s, lo, hi);
+	if (rc == -EINVAL)
 		diag(ld, v, "%s '%s' is not a port, a range LO-HI or any", key, quote(v, buf));
-		return -EINVAL;
-	}
-	if (ra < 0 || rb < 0 || a > UINT16_MAX || b > UINT16_MAX) {
+	else if (rc < 0)
 		diag(ld, v, "%s %s out of range 0..65535", key, quote(v, buf));
-		return -EINVAL;
-	}
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
+	return rc < 0 ? -EINVAL : 0;
 }
 
 static const char *family_name(uint8_t f)
@@ -740,6 +719,306 @@ static void load_flow(struct loader *ld, struct sluice_tenant *t, yaml_node_t *v
 		   : sluice_model_rule_add(ld->cfg, t, &f, &err);
 	if (rc < 0)
 		model_error(ld, v, 4, rc, &err);
+}
+
+/* ---- NPU ------------------------------------------------------------------ */
+
+static const char *const npu_keys[] = {"device", "copy", "models", NULL};
+static const char *const model_keys[] = {"name", "file", NULL};
+static const char *const ctx_keys[] = {"name",	   "model",	  "input",  "weight",
+				       "priority", "quota_fps",	  "batch",  "queue_depth",
+				       "window",   "result",	  NULL};
+static const char *const input_keys[] = {"format", "pixel", "width", "height", "payload_type",
+					 NULL};
+static const char *const batch_keys[] = {"threshold", "timeout_us", NULL};
+static const char *const result_keys[] = {"port",   "dst_mac", "src_mac", "src_ip",
+					  "dst_ip", "sport",   "dport",	  NULL};
+
+/* Model files are named relative to the tenant file that names them. */
+static int model_path(struct loader *ld, yaml_node_t *v, const char *file, char *out)
+{
+	int n;
+
+	if (file[0] == '/' || ld->base_dir == NULL || ld->base_dir[0] == '\0')
+		n = snprintf(out, SLUICE_NPU_PATH_MAX, "%s", file);
+	else
+		n = snprintf(out, SLUICE_NPU_PATH_MAX, "%s/%s", ld->base_dir, file);
+	if (n < 0 || n >= SLUICE_NPU_PATH_MAX) {
+		diag(ld, v, "file path is longer than %d characters", SLUICE_NPU_PATH_MAX - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void load_model_ref(struct loader *ld, yaml_node_t *v)
+{
+	struct kv kv[2];
+	struct sluice_npu_model_ref m;
+	struct sluice_err err;
+	const char *file = NULL;
+	unsigned int errors;
+	int rc;
+
+	if (!need_type(ld, "model", v, YAML_MAPPING_NODE))
+		return;
+	memset(&m, 0, sizeof(m));
+	errors = get_keys(ld, v, "model", model_keys, kv);
+	errors += need_keys(ld, v, "model", model_keys, kv, 2);
+	if (kv[0].val && get_name(ld, "name", "model", kv[0].val, m.name) < 0)
+		errors++;
+	if (kv[1].val && ((file = get_str(ld, "file", kv[1].val)) == NULL ||
+			  (file[0] != '\0' && model_path(ld, kv[1].val, file, m.file) < 0)))
+		errors++;
+	if (errors)
+		return;
+	m.pos.line = (uint32_t)v->start_mark.line + 1;
+	m.pos.column = (uint32_t)v->start_mark.column + 1;
+	rc = sluice_model_npu_model_add(ld->cfg, &m, &err);
+	if (rc < 0)
+		model_error(ld, v, 0, rc, &err);
+}
+
+static void load_npu(struct loader *ld, yaml_node_t *v)
+{
+	struct kv kv[3];
+	enum sluice_npu_copy copy = SLUICE_NPU_COPY_CPU;
+	yaml_node_item_t *it, *end;
+	struct sluice_err err;
+	const char *device = "", *s;
+	unsigned int errors;
+	char buf[48];
+	int rc;
+
+	if (!need_type(ld, "npu", v, YAML_MAPPING_NODE))
+		return;
+	errors = get_keys(ld, v, "npu", npu_keys, kv);
+	if (kv[0].val && (device = get_str(ld, "device", kv[0].val)) == NULL)
+		errors++;
+	if (kv[1].val) {
+		s = get_str(ld, "copy", kv[1].val);
+		if (s == NULL)
+			errors++;
+		else if (sluice_npu_copy_parse(s, &copy) < 0)
+			errors++, diag(ld, kv[1].val, "copy '%s' is not cpu, dmadev or zerocopy",
+				       quote(kv[1].val, buf));
+	}
+	if (errors == 0) {
+		rc = sluice_model_npu_set(ld->cfg, device, copy, &err);
+		if (rc < 0)
+			model_error(ld, v, 0, rc, &err);
+	}
+	if (kv[2].val && get_list(ld, "models", kv[2].val, &it, &end))
+		for (; it < end; it++)
+			load_model_ref(ld, node_at(ld, *it));
+}
+
+static int parse_npu_input(struct loader *ld, yaml_node_t *v, struct sluice_npu_input *in)
+{
+	struct kv kv[5];
+	unsigned int errors;
+	const char *s;
+	char buf[48];
+	uint64_t n;
+
+	if (!need_type(ld, "input", v, YAML_MAPPING_NODE))
+		return -EINVAL;
+	errors = get_keys(ld, v, "input", input_keys, kv);
+	if (kv[0].key == NULL)
+		errors++, diag(ld, v, "missing key 'format' in input");
+	if (kv[2].key == NULL)
+		errors++, diag(ld, v, "missing key 'width' in input");
+	if (kv[3].key == NULL)
+		errors++, diag(ld, v, "missing key 'height' in input");
+	if (kv[0].val) {
+		s = get_str(ld, "format", kv[0].val);
+		if (s == NULL)
+			errors++;
+		else if (sluice_npu_format_parse(s, &in->format) < 0)
+			errors++, diag(ld, kv[0].val, "format '%s' is not rfc4175 or tensor",
+				       quote(kv[0].val, buf));
+	}
+	if (kv[1].val) {
+		s = get_str(ld, "pixel", kv[1].val);
+		if (s == NULL)
+			errors++;
+		else if (sluice_npu_pixel_parse(s, &in->pixel) < 0)
+			errors++, diag(ld, kv[1].val, "pixel '%s' is not gray8 or rgb8",
+				       quote(kv[1].val, buf));
+	}
+	if (kv[2].val) {
+		if (get_uint(ld, "width", kv[2].val, UINT16_MAX, 1, SLUICE_NPU_SIDE_MAX, &n) < 0)
+			errors++;
+		in->width = (uint16_t)n;
+	}
+	if (kv[3].val) {
+		if (get_uint(ld, "height", kv[3].val, UINT16_MAX, 1, SLUICE_NPU_SIDE_MAX, &n) < 0)
+			errors++;
+		in->height = (uint16_t)n;
+	}
+	if (kv[4].val) {
+		if (get_uint(ld, "payload_type", kv[4].val, UINT8_MAX, 96, 127, &n) < 0)
+			errors++;
+		in->payload_type = (uint8_t)n;
+	}
+	return errors ? -EINVAL : 0;
+}
+
+static int parse_npu_batch(struct loader *ld, yaml_node_t *v, struct sluice_npu_context *c)
+{
+	struct kv kv[2];
+	unsigned int errors;
+	uint64_t n;
+
+	if (!need_type(ld, "batch", v, YAML_MAPPING_NODE))
+		return -EINVAL;
+	errors = get_keys(ld, v, "batch", batch_keys, kv);
+	if (kv[0].val) {
+		if (get_uint(ld, "threshold", kv[0].val, UINT16_MAX, 1, SLUICE_NPU_QUEUE_DEPTH_MAX,
+			     &n) < 0)
+			errors++;
+		c->batch_threshold = (uint16_t)n;
+	}
+	if (kv[1].val) {
+		if (get_uint(ld, "timeout_us", kv[1].val, UINT32_MAX, 0,
+			     SLUICE_NPU_BATCH_TIMEOUT_MAX_US, &n) < 0)
+			errors++;
+		c->batch_timeout_us = (uint32_t)n;
+	}
+	return errors ? -EINVAL : 0;
+}
+
+static int get_mac(struct loader *ld, const char *key, yaml_node_t *v, uint8_t mac[6])
+{
+	const char *s = get_str(ld, key, v);
+	char buf[48];
+
+	if (s == NULL)
+		return -EINVAL;
+	if (sluice_model_parse_mac(s, mac) < 0) {
+		diag(ld, v, "%s '%s' is not a MAC address (aa:bb:cc:dd:ee:ff)", key, quote(v, buf));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_npu_result(struct loader *ld, yaml_node_t *v, struct sluice_npu_result_dest *r)
+{
+	struct kv kv[7];
+	unsigned int errors;
+	char buf[48];
+	uint64_t n;
+
+	if (v->type == YAML_SCALAR_NODE) {
+		if (strcmp((const char *)v->data.scalar.value, "sender") == 0) {
+			r->to_sender = true;
+			return 0;
+		}
+		diag(ld, v, "result '%s' is not sender or a mapping (port, dst_mac, src_mac, "
+			    "src_ip, dst_ip, dport)",
+		     quote(v, buf));
+		return -EINVAL;
+	}
+	if (!need_type(ld, "result", v, YAML_MAPPING_NODE))
+		return -EINVAL;
+	r->to_sender = false;
+	errors = get_keys(ld, v, "result", result_keys, kv);
+	errors += need_keys(ld, v, "result", result_keys, kv, 5);
+	if (kv[6].key == NULL)
+		errors++, diag(ld, v, "missing key 'dport' in result");
+	if (kv[0].val && get_port(ld, "port", "result port", kv[0].val, &r->port) < 0)
+		errors++;
+	if (kv[1].val && get_mac(ld, "dst_mac", kv[1].val, r->dst_mac) < 0)
+		errors++;
+	if (kv[2].val && get_mac(ld, "src_mac", kv[2].val, r->src_mac) < 0)
+		errors++;
+	if (kv[3].val && get_ipv4(ld, "src_ip", kv[3].val, &r->src_ip) < 0)
+		errors++;
+	if (kv[4].val && get_ipv4(ld, "dst_ip", kv[4].val, &r->dst_ip) < 0)
+		errors++;
+	if (kv[5].val) {
+		if (get_uint(ld, "sport", kv[5].val, UINT16_MAX, 0, UINT16_MAX, &n) < 0)
+			errors++;
+		r->sport = (uint16_t)n;
+	}
+	if (kv[6].val) {
+		if (get_uint(ld, "dport", kv[6].val, UINT16_MAX, 1, UINT16_MAX, &n) < 0)
+			errors++;
+		r->dport = (uint16_t)n;
+	}
+	return errors ? -EINVAL : 0;
+}
+
+/* One npu_contexts entry: a name (declared only), or a mapping (a context with a model). */
+static void load_npu_context(struct loader *ld, struct sluice_tenant *t, yaml_node_t *v)
+{
+	struct kv kv[10];
+	struct sluice_npu_context c;
+	struct sluice_err err;
+	unsigned int errors;
+	const char *s;
+	uint64_t n;
+	int rc;
+
+	if (v->type == YAML_SCALAR_NODE) {
+		s = get_str(ld, "npu_contexts", v);
+		if (s == NULL)
+			return;
+		rc = sluice_model_npu_context_add(t, s, &err);
+		if (rc < 0)
+			model_error(ld, v, 0, rc, &err);
+		return;
+	}
+	if (!need_type(ld, "npu context", v, YAML_MAPPING_NODE))
+		return;
+	sluice_model_npu_context_init(&c);
+	errors = get_keys(ld, v, "npu context", ctx_keys, kv);
+	if (kv[0].key == NULL)
+		errors++, diag(ld, v, "missing key 'name' in npu context");
+	if (kv[1].key != NULL && kv[2].key == NULL)
+		errors++, diag(ld, v, "missing key 'input' in npu context");
+	if (kv[0].val && get_name(ld, "name", "npu context", kv[0].val, c.name) < 0)
+		errors++;
+	if (kv[1].val && get_name(ld, "model", "model", kv[1].val, c.model) < 0)
+		errors++;
+	if (kv[2].val && parse_npu_input(ld, kv[2].val, &c.input) < 0)
+		errors++;
+	if (kv[3].val) {
+		if (get_uint(ld, "weight", kv[3].val, UINT8_MAX, 1, SLUICE_NPU_WEIGHT_MAX, &n) < 0)
+			errors++;
+		c.weight = (uint8_t)n;
+	}
+	if (kv[4].val) {
+		if (get_uint(ld, "priority", kv[4].val, UINT8_MAX, 0, SLUICE_NPU_PRIORITY_MAX, &n) < 0)
+			errors++;
+		c.priority = (uint8_t)n;
+	}
+	if (kv[5].val) {
+		if (get_uint(ld, "quota_fps", kv[5].val, UINT32_MAX, 0, SLUICE_NPU_QUOTA_MAX, &n) < 0)
+			errors++;
+		c.quota_fps = (uint32_t)n;
+	}
+	if (kv[6].val && parse_npu_batch(ld, kv[6].val, &c) < 0)
+		errors++;
+	if (kv[7].val) {
+		if (get_uint(ld, "queue_depth", kv[7].val, UINT16_MAX, 1, SLUICE_NPU_QUEUE_DEPTH_MAX,
+			     &n) < 0)
+			errors++;
+		c.queue_depth = (uint16_t)n;
+	}
+	if (kv[8].val) {
+		if (get_uint(ld, "window", kv[8].val, UINT64_MAX, 0, SLUICE_NPU_WINDOW_MAX, &n) < 0)
+			errors++;
+		c.window = n;
+	}
+	if (kv[9].val && parse_npu_result(ld, kv[9].val, &c.result) < 0)
+		errors++;
+	if (errors)
+		return;
+	c.pos.line = (uint32_t)v->start_mark.line + 1;
+	c.pos.column = (uint32_t)v->start_mark.column + 1;
+	rc = sluice_model_npu_context_define(ld->cfg, t, &c, &err);
+	if (rc < 0)
+		model_error(ld, v, 2, rc, &err);
 }
 
 /* ---- Tenants -------------------------------------------------------------- */
@@ -950,31 +1229,20 @@ static void load_tenant(struct loader *ld, yaml_node_t *v)
 	}
 
 	/* Contexts first: actions anywhere in the tenant may name them. */
-	if (ctxs->val && get_list(ld, "npu_contexts", ctxs->val, &it, &end)) {
-		for (; it < end; it++) {
-			yaml_node_t *c = node_at(ld, *it);
-
-			s = get_str(ld, "npu_contexts", c);
-			if (s == NULL)
-				continue;
-			rc = sluice_model_npu_context_add(t, s, &err);
-			if (rc < 0)
-				model_error(ld, c, 0, rc, &err);
-		}
-	}
+	if (ctxs->val && get_list(ld, "npu_contexts", ctxs->val, &it, &end))
+		for (; it < end; it++)
+			load_npu_context(ld, t, node_at(ld, *it));
 	/* A tenant with vNICs is recognised by its vNIC ports: no match needed. */
 	if (vnics->val && get_list(ld, "vnics", vnics->val, &it, &end))
 		for (has_vnics = it < end; it < end; it++)
 			load_vnic(ld, t, node_at(ld, *it));
+	/* No match at all: the model's whole-tenant check says so (none loaded yet). */
 	if (match->val == NULL) {
-		if (!has_vnics)
-			diag(ld, v, "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-			     t->name);
+		if (!has_vnics && sluice_model_tenant_check(t, &err) < 0)
+			diag(ld, v, "%s", err.msg);
 	} else if (get_list(ld, "match", match->val, &it, &end)) {
-		if (it == end && !has_vnics)
-			diag(ld, match->val,
-			     "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-			     t->name);
+		if (it == end && !has_vnics && sluice_model_tenant_check(t, &err) < 0)
+			diag(ld, match->val, "%s", err.msg);
 		for (; it < end; it++)
 			load_match(ld, t, node_at(ld, *it));
 	}
@@ -1052,10 +1320,10 @@ static bool has_alias(struct loader *ld)
 
 static void load_root(struct loader *ld)
 {
-	static const char *const root_keys[] = {"tenants", NULL};
+	static const char *const root_keys[] = {"tenants", "npu", NULL};
 	yaml_node_t *root = yaml_document_get_root_node(&ld->doc);
 	yaml_node_item_t *it, *end;
-	struct kv kv[1];
+	struct kv kv[2];
 
 	if (root == NULL) {
 		diag_at(ld, 1, 1, "file is empty; expected a mapping with key 'tenants'");
@@ -1068,6 +1336,9 @@ static void load_root(struct loader *ld)
 		return;
 	}
 	get_keys(ld, root, "file", root_keys, kv);
+	/* Models first, wherever the section is: contexts name them. */
+	if (kv[1].val != NULL)
+		load_npu(ld, kv[1].val);
 	if (kv[0].val == NULL) {
 		diag(ld, root, "missing key 'tenants'");
 		return;
@@ -1151,11 +1422,11 @@ static int opts_copy(struct sluice_load_opts *dst, const struct sluice_load_opts
 	return 0;
 }
 
-int sluice_config_load_buf(const char *name, const char *buf, size_t len,
-			   const struct sluice_load_opts *opts, struct sluice_config **out,
-			   struct sluice_diags *diags)
+static int load_buf_at(const char *name, const char *base_dir, const char *buf, size_t len,
+		       const struct sluice_load_opts *opts, struct sluice_config **out,
+		       struct sluice_diags *diags)
 {
-	struct loader ld = {.name = name ? name : "<buffer>", .diags = diags};
+	struct loader ld = {.name = name ? name : "<buffer>", .base_dir = base_dir, .diags = diags};
 	yaml_parser_t parser;
 	yaml_document_t extra;
 	int rc = 0;
@@ -1215,6 +1486,13 @@ out_free_config:
 	return 0;
 }
 
+int sluice_config_load_buf(const char *name, const char *buf, size_t len,
+			   const struct sluice_load_opts *opts, struct sluice_config **out,
+			   struct sluice_diags *diags)
+{
+	return load_buf_at(name, NULL, buf, len, opts, out, diags);
+}
+
 int sluice_config_load_file(const char *path, const struct sluice_load_opts *opts,
 			    struct sluice_config **out, struct sluice_diags *diags)
 {
@@ -1262,7 +1540,25 @@ int sluice_config_load_file(const char *path, const struct sluice_load_opts *opt
 		diag_at(&ld, 0, 0, "file is larger than %u MiB", SLUICE_LOAD_SIZE_MAX >> 20);
 		goto out_close;
 	}
-	rc = sluice_config_load_buf(path, buf, len, opts, out, diags);
+	{
+		/* Model files are named relative to this file: absolute, so a saved copy agrees. */
+		const char *slash = strrchr(path, '/');
+		char dir[2 * SLUICE_NPU_PATH_MAX], cwd[SLUICE_NPU_PATH_MAX];
+		size_t dlen = slash == NULL ? 0 : slash == path ? 1 : (size_t)(slash - path);
+		size_t at = 0;
+
+		if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL) {
+			at = strlen(cwd);
+			memcpy(dir, cwd, at);
+			if (dlen)
+				dir[at++] = '/';
+		}
+		if (at + dlen >= sizeof(dir))
+			at = dlen = 0; /* too long: model paths then fail as too long themselves */
+		memcpy(dir + at, path, dlen);
+		dir[at + dlen] = '\0';
+		rc = load_buf_at(path, dir, buf, len, opts, out, diags);
+	}
 out_close:
 	fclose(f);
 	free(buf);

@@ -271,6 +271,7 @@ void sluice_config_free(struct sluice_config *cfg)
 	for (i = 0; i < cfg->nb_tenants; i++)
 		tenant_release(&cfg->tenants[i]);
 	free(cfg->tenants);
+	free(cfg->npu.models);
 	tdestroy(cfg->match_index, free);
 	free(cfg);
 }
@@ -325,6 +326,11 @@ struct sluice_config *sluice_config_clone(const struct sluice_config *cfg)
 
 	if (c == NULL)
 		return NULL;
+	c->npu = cfg->npu;
+	c->npu.models = memdup(cfg->npu.models, cfg->npu.nb_models * sizeof(*cfg->npu.models));
+	c->npu.cap_models = cfg->npu.nb_models;
+	if (cfg->npu.nb_models && c->npu.models == NULL)
+		goto out_free_config;
 	if (cfg->nb_tenants != 0) {
 		c->tenants = calloc(cfg->nb_tenants, sizeof(*c->tenants));
 		if (c->tenants == NULL)
@@ -500,36 +506,443 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	return 0;
 }
 
-int sluice_model_npu_context_add(struct sluice_tenant *t, const char *name, struct sluice_err *err)
+int sluice_model_match_del(struct sluice_config *cfg, struct sluice_tenant *t,
+			   const struct sluice_match *m, struct sluice_err *err)
 {
-	uint32_t i;
-	int rc;
+	struct match_key mk, k;
+	char desc[64];
+	uint32_t j;
 
-	rc = check_name("npu context", "npu_contexts", name, err);
-	if (rc < 0)
-		return rc;
-	for (i = 0; i < t->nb_npu_contexts; i++)
-		if (strcmp(t->npu_contexts[i], name) == 0)
-			return fail(err, -EEXIST, "npu_contexts",
-				    "npu context '%s' already declared", name);
-	if (t->nb_npu_contexts >= SLUICE_NPU_CONTEXTS_MAX)
-		return fail(err, -ENOSPC, "npu_contexts", "too many npu contexts (limit %u)",
-			    SLUICE_NPU_CONTEXTS_MAX);
-	if (grow((void **)&t->npu_contexts, &t->cap_npu_contexts, t->nb_npu_contexts,
-		 sizeof(*t->npu_contexts)) < 0)
-		return fail(err, -ENOMEM, "", "out of memory");
-	/* Zero-filled, so that copies of the table compare bytewise. */
-	memset(t->npu_contexts[t->nb_npu_contexts], 0, SLUICE_NAME_MAX);
-	memcpy(t->npu_contexts[t->nb_npu_contexts++], name, strlen(name));
+	match_pack(m, t->name, &mk);
+	for (j = 0; j < t->nb_matches; j++) {
+		match_pack(&t->matches[j], t->name, &k);
+		if (cmp_match(&k, &mk) == 0)
+			break;
+	}
+	if (j == t->nb_matches) {
+		describe_match(m, desc, sizeof(desc));
+		return fail(err, -ENOENT, "match", "tenant '%s' has no match %s", t->name, desc);
+	}
+	index_del(&cfg->match_index, &mk, cmp_match);
+	memmove(&t->matches[j], &t->matches[j + 1],
+		(t->nb_matches - j - 1) * sizeof(*t->matches));
+	t->nb_matches--;
 	return 0;
 }
 
-/* ---- Actions -------------------------------------------------------------- */
+int sluice_model_tenant_check(const struct sluice_tenant *t, struct sluice_err *err)
+{
+	/* A tenant with vNICs is recognised by its vNIC ports. */
+	if (t->nb_matches == 0 && t->nb_vnics == 0)
+		return fail(err, -EINVAL, "match",
+			    "tenant '%s' has no match; give at least one (e.g. {port: 0})",
+			    t->name);
+	return 0;
+}
+
+/* ---- NPU contexts and models ---------------------------------------------- */
 
 static bool mac_is_zero(const uint8_t mac[6])
 {
 	return (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0;
 }
+
+void sluice_model_npu_context_init(struct sluice_npu_context *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->input.pixel = SLUICE_NPU_PIX_GRAY8;
+	c->weight = 1;
+	c->batch_threshold = 1;
+	c->queue_depth = SLUICE_NPU_QUEUE_DEPTH_DEFAULT;
+	c->result.to_sender = true;
+}
+
+static int npu_ctx_index(const struct sluice_tenant *t, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nb_npu_contexts; i++)
+		if (strncmp(t->npu_contexts[i].name, name, SLUICE_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+const struct sluice_npu_context *sluice_model_npu_context_find(const struct sluice_tenant *t,
+								const char *name)
+{
+	int i = npu_ctx_index(t, name);
+
+	return i < 0 ? NULL : &t->npu_contexts[i];
+}
+
+static int npu_model_index(const struct sluice_config *cfg, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < cfg->npu.nb_models; i++)
+		if (strncmp(cfg->npu.models[i].name, name, SLUICE_NAME_MAX) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Every field but the name at its default (field by field: callers' padding is theirs). */
+static bool npu_ctx_is_bare(const struct sluice_npu_context *c)
+{
+	const struct sluice_npu_result_dest *r = &c->result;
+	const struct sluice_npu_input *in = &c->input;
+
+	return in->format == 0 && in->pixel == SLUICE_NPU_PIX_GRAY8 && in->width == 0 &&
+	       in->height == 0 && in->payload_type == 0 && c->weight == 1 && c->priority == 0 &&
+	       c->quota_fps == 0 && c->batch_threshold == 1 && c->batch_timeout_us == 0 &&
+	       c->queue_depth == SLUICE_NPU_QUEUE_DEPTH_DEFAULT && c->window == 0 && r->to_sender;
+}
+
+static int check_result_dest(const struct sluice_config *cfg, const struct sluice_npu_result_dest *r,
+			     struct sluice_err *err)
+{
+	int rc;
+
+	if (r->to_sender)
+		return 0;
+	rc = check_port(cfg, r->port, "port", "result port", err);
+	if (rc < 0)
+		return rc;
+	if (mac_is_zero(r->dst_mac))
+		return fail(err, -EINVAL, "dst_mac", "dst_mac must not be 00:00:00:00:00:00");
+	if (mac_is_zero(r->src_mac))
+		return fail(err, -EINVAL, "src_mac", "src_mac must not be 00:00:00:00:00:00");
+	if (r->src_mac[0] & 1)
+		return fail(err, -EINVAL, "src_mac", "src_mac must not be a multicast address");
+	if (r->src_ip == 0)
+		return fail(err, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
+	if (r->dst_ip == 0)
+		return fail(err, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
+	if (r->dport == 0)
+		return fail(err, -EINVAL, "dport", "dport must not be 0");
+	return 0;
+}
+
+static int check_npu_input(const struct sluice_npu_input *in, struct sluice_err *err)
+{
+	if (in->format != SLUICE_NPU_FMT_RFC4175 && in->format != SLUICE_NPU_FMT_TENSOR)
+		return fail(err, -EINVAL, "format", "format %d is not rfc4175 or tensor",
+			    (int)in->format);
+	if (in->pixel != SLUICE_NPU_PIX_GRAY8 && in->pixel != SLUICE_NPU_PIX_RGB8)
+		return fail(err, -EINVAL, "pixel", "pixel %d is not gray8 or rgb8", (int)in->pixel);
+	if (in->width < 1 || in->width > SLUICE_NPU_SIDE_MAX)
+		return fail(err, -EINVAL, "width", "width %u out of range 1..%u", in->width,
+			    SLUICE_NPU_SIDE_MAX);
+	if (in->height < 1 || in->height > SLUICE_NPU_SIDE_MAX)
+		return fail(err, -EINVAL, "height", "height %u out of range 1..%u", in->height,
+			    SLUICE_NPU_SIDE_MAX);
+	if (in->format == SLUICE_NPU_FMT_TENSOR && in->payload_type != 0)
+		return fail(err, -EINVAL, "payload_type",
+			    "payload_type applies to rfc4175 input only");
+	if (in->payload_type != 0 && (in->payload_type < 96 || in->payload_type > 127))
+		return fail(err, -EINVAL, "payload_type",
+			    "payload_type %u out of range 96..127 (or 0 for any)", in->payload_type);
+	return 0;
+}
+
+static int check_npu_context(const struct sluice_config *cfg, const struct sluice_npu_context *c,
+			     struct sluice_err *err)
+{
+	uint64_t frame, need;
+	char buf[48];
+	int rc;
+
+	if (c->model[0] == '\0') {
+		if (!npu_ctx_is_bare(c))
+			return fail(err, -EINVAL, "model",
+				    "npu context '%s' has no model; a context without one takes "
+				    "only a name",
+				    c->name);
+		return 0;
+	}
+	if (memchr(c->model, '\0', SLUICE_NAME_MAX) == NULL || npu_model_index(cfg, c->model) < 0) {
+		memcpy(buf, c->model, SLUICE_NAME_MAX);
+		buf[SLUICE_NAME_MAX - 1] = '\0';
+		return fail(err, -EINVAL, "model", "model '%s' is not one of the npu section's models",
+			    printable(buf, buf));
+	}
+	rc = check_npu_input(&c->input, err);
+	if (rc < 0)
+		return rc;
+	if (c->weight < 1 || c->weight > SLUICE_NPU_WEIGHT_MAX)
+		return fail(err, -EINVAL, "weight", "weight %u out of range 1..%u", c->weight,
+			    SLUICE_NPU_WEIGHT_MAX);
+	if (c->priority > SLUICE_NPU_PRIORITY_MAX)
+		return fail(err, -EINVAL, "priority", "priority %u out of range 0..%u", c->priority,
+			    SLUICE_NPU_PRIORITY_MAX);
+	if (c->quota_fps > SLUICE_NPU_QUOTA_MAX)
+		return fail(err, -EINVAL, "quota_fps", "quota_fps %u out of range 0..%u",
+			    c->quota_fps, SLUICE_NPU_QUOTA_MAX);
+	if (c->queue_depth < 1 || c->queue_depth > SLUICE_NPU_QUEUE_DEPTH_MAX)
+		return fail(err, -EINVAL, "queue_depth", "queue_depth %u out of range 1..%u",
+			    c->queue_depth, SLUICE_NPU_QUEUE_DEPTH_MAX);
+	if (c->batch_threshold < 1 || c->batch_threshold > c->queue_depth)
+		return fail(err, -EINVAL, "threshold",
+			    "threshold %u out of range 1..%u (the queue_depth)", c->batch_threshold,
+			    c->queue_depth);
+	if (c->batch_timeout_us > SLUICE_NPU_BATCH_TIMEOUT_MAX_US)
+		return fail(err, -EINVAL, "timeout_us", "timeout_us %u out of range 0..%u",
+			    c->batch_timeout_us, SLUICE_NPU_BATCH_TIMEOUT_MAX_US);
+	frame = (uint64_t)c->input.width * c->input.height * (uint64_t)c->input.pixel;
+	need = frame * c->queue_depth;
+	if (c->window > SLUICE_NPU_WINDOW_MAX)
+		return fail(err, -EINVAL, "window", "window %llu out of range 0..%llu",
+			    (unsigned long long)c->window, (unsigned long long)SLUICE_NPU_WINDOW_MAX);
+	if (c->window != 0 && c->window < need)
+		return fail(err, -EINVAL, "window",
+			    "window %llu is too small for queue_depth %u frames of %llu bytes "
+			    "(at least %llu)",
+			    (unsigned long long)c->window, c->queue_depth,
+			    (unsigned long long)frame, (unsigned long long)need);
+	return check_result_dest(cfg, &c->result, err);
+}
+
+static int npu_ctx_insert(struct sluice_tenant *t, const struct sluice_npu_context *c,
+			  const char *field, struct sluice_err *err)
+{
+	if (npu_ctx_index(t, c->name) >= 0)
+		return fail(err, -EEXIST, field, "npu context '%s' already declared", c->name);
+	if (t->nb_npu_contexts >= SLUICE_NPU_CONTEXTS_MAX)
+		return fail(err, -ENOSPC, field, "too many npu contexts (limit %u)",
+			    SLUICE_NPU_CONTEXTS_MAX);
+	if (grow((void **)&t->npu_contexts, &t->cap_npu_contexts, t->nb_npu_contexts,
+		 sizeof(*t->npu_contexts)) < 0)
+		return fail(err, -ENOMEM, "", "out of memory");
+	/* memcpy of a zero-padded name: copies of the table compare bytewise. */
+	memcpy(&t->npu_contexts[t->nb_npu_contexts], c, sizeof(*c));
+	memset(t->npu_contexts[t->nb_npu_contexts].name, 0, SLUICE_NAME_MAX);
+	memcpy(t->npu_contexts[t->nb_npu_contexts].name, c->name, strlen(c->name));
+	t->nb_npu_contexts++;
+	return 0;
+}
+
+int sluice_model_npu_context_add(struct sluice_tenant *t, const char *name, struct sluice_err *err)
+{
+	struct sluice_npu_context c;
+	int rc;
+
+	rc = check_name("npu context", "npu_contexts", name, err);
+	if (rc < 0)
+		return rc;
+	sluice_model_npu_context_init(&c);
+	memcpy(c.name, name, strlen(name));
+	return npu_ctx_insert(t, &c, "npu_contexts", err);
+}
+
+int sluice_model_npu_context_define(const struct sluice_config *cfg, struct sluice_tenant *t,
+				    const struct sluice_npu_context *c, struct sluice_err *err)
+{
+	int rc;
+
+	if (memchr(c->name, '\0', SLUICE_NAME_MAX) == NULL)
+		return fail(err, -EINVAL, "name", "npu context name is longer than %d characters",
+			    SLUICE_NAME_MAX - 1);
+	rc = check_name("npu context", "name", c->name, err);
+	if (rc == 0)
+		rc = check_npu_context(cfg, c, err);
+	if (rc < 0)
+		return rc;
+	return npu_ctx_insert(t, c, "name", err);
+}
+
+/* The first flow, rule or default of `t` that sends to context `name`, for -EBUSY. */
+static const char *npu_ctx_user(const struct sluice_tenant *t, const char *name, char *kind)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nb_flows; i++)
+		if ((t->flows[i].actions.flags & SLUICE_ACT_TO_NPU) &&
+		    strncmp(t->flows[i].actions.npu_context, name, SLUICE_NAME_MAX) == 0)
+			return *kind = 'f', t->flows[i].name;
+	for (i = 0; i < t->nb_rules; i++)
+		if ((t->rules[i].actions.flags & SLUICE_ACT_TO_NPU) &&
+		    strncmp(t->rules[i].actions.npu_context, name, SLUICE_NAME_MAX) == 0)
+			return *kind = 'r', t->rules[i].name;
+	if ((t->default_actions.flags & SLUICE_ACT_TO_NPU) &&
+	    strncmp(t->default_actions.npu_context, name, SLUICE_NAME_MAX) == 0)
+		return *kind = 'd', "default";
+	return NULL;
+}
+
+int sluice_model_npu_context_del(struct sluice_tenant *t, const char *name, struct sluice_err *err)
+{
+	const char *user;
+	char buf[48], kind;
+	int i = npu_ctx_index(t, name);
+
+	if (i < 0)
+		return fail(err, -ENOENT, "name", "no npu context '%s' in tenant '%s'",
+			    printable(name, buf), t->name);
+	user = npu_ctx_user(t, name, &kind);
+	if (user != NULL) {
+		if (kind == 'd')
+			return fail(err, -EBUSY, "name",
+				    "npu context '%s' is used by tenant '%s' default", name,
+				    t->name);
+		return fail(err, -EBUSY, "name", "npu context '%s' is used by %s '%s'", name,
+			    kind == 'f' ? "flow" : "rule", user);
+	}
+	memmove(&t->npu_contexts[i], &t->npu_contexts[i + 1],
+		(t->nb_npu_contexts - (uint32_t)i - 1) * sizeof(*t->npu_contexts));
+	t->nb_npu_contexts--;
+	return 0;
+}
+
+int sluice_model_npu_set(struct sluice_config *cfg, const char *device, enum sluice_npu_copy copy,
+			 struct sluice_err *err)
+{
+	char buf[48];
+	size_t i, len;
+
+	len = strnlen(device, SLUICE_NPU_SPEC_MAX);
+	if (len >= SLUICE_NPU_SPEC_MAX)
+		return fail(err, -EINVAL, "device", "device '%s' is longer than %d characters",
+			    printable(device, buf), SLUICE_NPU_SPEC_MAX - 1);
+	for (i = 0; i < len; i++)
+		if (device[i] <= 0x20 || device[i] >= 0x7f)
+			return fail(err, -EINVAL, "device",
+				    "device '%s' has a space or a non-printable character",
+				    printable(device, buf));
+	if ((unsigned int)copy > SLUICE_NPU_COPY_ZEROCOPY)
+		return fail(err, -EINVAL, "copy", "copy %d is not cpu, dmadev or zerocopy",
+			    (int)copy);
+	memset(cfg->npu.device, 0, sizeof(cfg->npu.device));
+	memcpy(cfg->npu.device, device, len);
+	cfg->npu.copy = copy;
+	return 0;
+}
+
+int sluice_model_npu_model_add(struct sluice_config *cfg, const struct sluice_npu_model_ref *m,
+			       struct sluice_err *err)
+{
+	struct sluice_npu_model_ref *dst;
+	size_t len, i;
+	int rc;
+
+	if (memchr(m->name, '\0', SLUICE_NAME_MAX) == NULL)
+		return fail(err, -EINVAL, "name", "model name is longer than %d characters",
+			    SLUICE_NAME_MAX - 1);
+	rc = check_name("model", "name", m->name, err);
+	if (rc < 0)
+		return rc;
+	len = strnlen(m->file, SLUICE_NPU_PATH_MAX);
+	if (len == 0)
+		return fail(err, -EINVAL, "file", "model '%s' has an empty file", m->name);
+	if (len >= SLUICE_NPU_PATH_MAX)
+		return fail(err, -EINVAL, "file", "model '%s' file is longer than %d characters",
+			    m->name, SLUICE_NPU_PATH_MAX - 1);
+	for (i = 0; i < len; i++)
+		if (m->file[i] < 0x20 || m->file[i] >= 0x7f)
+			return fail(err, -EINVAL, "file", "model '%s' file has a non-printable character",
+				    m->name);
+	if (npu_model_index(cfg, m->name) >= 0)
+		return fail(err, -EEXIST, "name", "model '%s' already exists", m->name);
+	if (cfg->npu.nb_models >= SLUICE_NPU_MODEL_REFS_MAX)
+		return fail(err, -ENOSPC, "models", "too many models (limit %u)",
+			    SLUICE_NPU_MODEL_REFS_MAX);
+	if (grow((void **)&cfg->npu.models, &cfg->npu.cap_models, cfg->npu.nb_models,
+		 sizeof(*m)) < 0)
+		return fail(err, -ENOMEM, "", "out of memory");
+	dst = &cfg->npu.models[cfg->npu.nb_models++];
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst->name, m->name, strlen(m->name));
+	memcpy(dst->file, m->file, len);
+	dst->pos = m->pos;
+	return 0;
+}
+
+int sluice_model_npu_model_del(struct sluice_config *cfg, const char *name, struct sluice_err *err)
+{
+	int i = npu_model_index(cfg, name);
+	uint32_t k, j;
+	char buf[48];
+
+	if (i < 0)
+		return fail(err, -ENOENT, "name", "no model '%s'", printable(name, buf));
+	for (k = 0; k < cfg->nb_tenants; k++)
+		for (j = 0; j < cfg->tenants[k].nb_npu_contexts; j++)
+			if (strncmp(cfg->tenants[k].npu_contexts[j].model, name, SLUICE_NAME_MAX) == 0)
+				return fail(err, -EBUSY, "name",
+					    "model '%s' is used by npu context '%s' of tenant '%s'",
+					    name, cfg->tenants[k].npu_contexts[j].name,
+					    cfg->tenants[k].name);
+	memmove(&cfg->npu.models[i], &cfg->npu.models[i + 1],
+		(cfg->npu.nb_models - (uint32_t)i - 1) * sizeof(*cfg->npu.models));
+	cfg->npu.nb_models--;
+	return 0;
+}
+
+static const char *const copy_names[] = {"cpu", "dmadev", "zerocopy"};
+static const char *const format_names[] = {[SLUICE_NPU_FMT_RFC4175] = "rfc4175",
+					   [SLUICE_NPU_FMT_TENSOR] = "tensor"};
+static const char *const pixel_names[] = {[SLUICE_NPU_PIX_GRAY8] = "gray8",
+					  [SLUICE_NPU_PIX_RGB8] = "rgb8"};
+#define NAMES_DIM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, size_t n, int v)
+{
+	return v >= 0 && (size_t)v < n && names[v] != NULL ? names[v] : "unknown";
+}
+
+static int name_parse(const char *const *names, size_t n, const char *s, int *v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(s, names[i]) == 0) {
+			*v = (int)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *sluice_npu_copy_name(enum sluice_npu_copy copy)
+{
+	return name_of(copy_names, NAMES_DIM(copy_names), (int)copy);
+}
+
+const char *sluice_npu_format_name(enum sluice_npu_format fmt)
+{
+	return name_of(format_names, NAMES_DIM(format_names), (int)fmt);
+}
+
+const char *sluice_npu_pixel_name(enum sluice_npu_pixel pix)
+{
+	return name_of(pixel_names, NAMES_DIM(pixel_names), (int)pix);
+}
+
+int sluice_npu_copy_parse(const char *s, enum sluice_npu_copy *copy)
+{
+	int v, rc = name_parse(copy_names, NAMES_DIM(copy_names), s, &v);
+
+	if (rc == 0)
+		*copy = (enum sluice_npu_copy)v;
+	return rc;
+}
+
+int sluice_npu_format_parse(const char *s, enum sluice_npu_format *fmt)
+{
+	int v, rc = name_parse(format_names, NAMES_DIM(format_names), s, &v);
+
+	if (rc == 0)
+		*fmt = (enum sluice_npu_format)v;
+	return rc;
+}
+
+int sluice_npu_pixel_parse(const char *s, enum sluice_npu_pixel *pix)
+{
+	int v, rc = name_parse(pixel_names, NAMES_DIM(pixel_names), s, &v);
+
+	if (rc == 0)
+		*pix = (enum sluice_npu_pixel)v;
+	return rc;
+}
+
+/* ---- Actions -------------------------------------------------------------- */
 
 int sluice_model_actions_check(const struct sluice_config *cfg, const struct sluice_tenant *t,
 			       const struct sluice_actions *a, struct sluice_err *err)
@@ -602,7 +1015,7 @@ int sluice_model_actions_check(const struct sluice_config *cfg, const struct slu
 		char buf[48];
 
 		for (i = 0; i < t->nb_npu_contexts; i++)
-			if (strncmp(t->npu_contexts[i], a->npu_context, SLUICE_NAME_MAX) == 0)
+			if (strncmp(t->npu_contexts[i].name, a->npu_context, SLUICE_NAME_MAX) == 0)
 				return 0;
 		memcpy(buf, a->npu_context, SLUICE_NAME_MAX);
 		buf[SLUICE_NAME_MAX - 1] = '\0';
@@ -970,6 +1383,106 @@ int sluice_model_parse_proto(const char *s, uint8_t *proto, bool *any)
 	*proto = (uint8_t)n;
 	*any = false;
 	return 0;
+}
+
+/* Decimal or 0x-hexadecimal, as tenant files write numbers. */
+static int parse_port_number(const char *s, size_t len, uint16_t *out)
+{
+	unsigned int base = 10, d;
+	uint32_t v = 0;
+	size_t i = 0;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, i = 2;
+	if (i == len)
+		return -EINVAL;
+	for (; i < len; i++) {
+		int h = hexval(s[i]);
+
+		if (h < 0 || (unsigned int)h >= base)
+			return -EINVAL;
+		d = (unsigned int)h;
+		v = v * base + d;
+		if (v > UINT16_MAX) {
+			/* Keep reading: a later bad character makes it -EINVAL. */
+			for (i++; i < len; i++)
+				if (hexval(s[i]) < 0 || (unsigned int)hexval(s[i]) >= base)
+					return -EINVAL;
+			return -ERANGE;
+		}
+	}
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int sluice_model_parse_ports(const char *s, uint16_t *lo, uint16_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	uint16_t a, b;
+	int ra, rb;
+
+	if (strcmp(s, "any") == 0) {
+		*lo = 0;
+		*hi = UINT16_MAX;
+		return 0;
+	}
+	if (dash == NULL) {
+		ra = rb = parse_port_number(s, strlen(s), &a);
+		b = a;
+	} else {
+		ra = parse_port_number(s, (size_t)(dash - s), &a);
+		rb = parse_port_number(dash + 1, strlen(dash + 1), &b);
+	}
+	if (ra == -EINVAL || rb == -EINVAL)
+		return -EINVAL;
+	if (ra < 0 || rb < 0)
+		return -ERANGE;
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+void sluice_model_format_prefix(uint8_t family, const uint8_t addr[16], uint8_t len, char *buf,
+				size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (len == 0 || (family != 4 && family != 6)) {
+		snprintf(buf, n, "any");
+		return;
+	}
+	addr_str(family, addr, ip);
+	if (len == (family == 4 ? 32 : 128))
+		snprintf(buf, n, "%s", ip);
+	else
+		snprintf(buf, n, "%s/%u", ip, len);
+}
+
+void sluice_model_format_ports(uint16_t lo, uint16_t hi, char *buf, size_t n)
+{
+	if (lo == 0 && hi == UINT16_MAX)
+		snprintf(buf, n, "any");
+	else if (lo == hi)
+		snprintf(buf, n, "%u", lo);
+	else
+		snprintf(buf, n, "%u-%u", lo, hi);
+}
+
+void sluice_model_format_proto(uint8_t proto, bool any, char *buf, size_t n)
+{
+	const char *name = any ? "any" : proto == 6 ? "tcp" : proto == 17 ? "udp"
+				 : proto == 1 ? "icmp" : proto == 58 ? "icmpv6" : NULL;
+
+	if (name != NULL)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "%u", proto);
+}
+
+void sluice_model_format_mac(const uint8_t mac[6], char *buf, size_t n)
+{
+	snprintf(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
 }
 
 const char *sluice_match_kind_name(enum sluice_match_kind kind)

@@ -201,6 +201,118 @@ struct sluice_flow {
 	struct sluice_pos pos;
 };
 
+/* ---- NPU ----------------------------------------------------------------- */
+
+/** Most models the npu section lists. */
+#define SLUICE_NPU_MODEL_REFS_MAX 64
+/** Longest device spec and model file path, including the NUL. */
+#define SLUICE_NPU_SPEC_MAX 128
+#define SLUICE_NPU_PATH_MAX 256
+/** Largest frame side an NPU context takes. */
+#define SLUICE_NPU_SIDE_MAX 4096
+#define SLUICE_NPU_WEIGHT_MAX 100
+/** Highest scheduling priority; a higher number is served first. */
+#define SLUICE_NPU_PRIORITY_MAX 7
+#define SLUICE_NPU_QUEUE_DEPTH_MAX 1024
+#define SLUICE_NPU_QUEUE_DEPTH_DEFAULT 16
+#define SLUICE_NPU_QUOTA_MAX 1000000
+#define SLUICE_NPU_BATCH_TIMEOUT_MAX_US 1000000
+/** Largest memory window of one context, bytes. */
+#define SLUICE_NPU_WINDOW_MAX (1ull << 32)
+
+/** How frame payload reaches NPU memory (the same for every context). */
+enum sluice_npu_copy {
+	SLUICE_NPU_COPY_CPU = 0,    /**< the worker copies it (rte_memcpy) */
+	SLUICE_NPU_COPY_DMADEV,     /**< a DMA engine copies it (rte_dmadev) */
+	SLUICE_NPU_COPY_ZEROCOPY,   /**< packets are received into NPU memory */
+};
+
+/** A model blob the device loads, named for contexts to use. */
+struct sluice_npu_model_ref {
+	char name[SLUICE_NAME_MAX];
+	/** Path of the blob; the loader makes a relative one relative to the tenant file. */
+	char file[SLUICE_NPU_PATH_MAX];
+	struct sluice_pos pos;
+};
+
+/** The host's NPU: one device per process. Written by the host operator. */
+struct sluice_npu_section {
+	/** Device spec as sluice_npu_open() takes it; "" means "swnpu". */
+	char device[SLUICE_NPU_SPEC_MAX];
+	enum sluice_npu_copy copy;
+	struct sluice_npu_model_ref *models;
+	uint32_t nb_models;
+	/* Private to the model. */
+	uint32_t cap_models;
+};
+
+/** Stream formats (values are sluice_asm.h's enum sluice_asm_fmt). */
+enum sluice_npu_format {
+	SLUICE_NPU_FMT_RFC4175 = 1,  /**< RTP raw video, RFC 4175 */
+	SLUICE_NPU_FMT_TENSOR = 2,   /**< Sluice's tensor-over-UDP */
+};
+
+/** Pixel formats: the value is the bytes per pixel (sluice_asm.h's enum sluice_asm_pix). */
+enum sluice_npu_pixel {
+	SLUICE_NPU_PIX_GRAY8 = 1,
+	SLUICE_NPU_PIX_RGB8 = 3,
+};
+
+/** What a context's frames look like on the wire. */
+struct sluice_npu_input {
+	enum sluice_npu_format format;
+	enum sluice_npu_pixel pixel;
+	uint16_t width, height;      /**< 1..SLUICE_NPU_SIDE_MAX */
+	/** RFC 4175 only: the RTP payload type (96..127), or 0 for any. */
+	uint8_t payload_type;
+};
+
+/** Where a context's result messages go. */
+struct sluice_npu_result_dest {
+	/**
+	 * true (the default): back to each frame's sender, out of the port the
+	 * frame came in on, with the first packet's addresses and UDP ports
+	 * swapped. false: to the fields below.
+	 */
+	bool to_sender;
+	uint16_t port;
+	uint8_t dst_mac[6];
+	uint8_t src_mac[6];
+	uint32_t src_ip;             /**< IPv4, network order */
+	uint32_t dst_ip;
+	uint16_t sport;              /**< 0: the frames' UDP destination port */
+	uint16_t dport;
+};
+
+/**
+ * A tenant's NPU context: a model run on the tenant's frames in its own
+ * device context and memory window. A context declared by name only (no
+ * model) exists for to_npu to name; its packets are dropped as
+ * npu_not_attached.
+ */
+struct sluice_npu_context {
+	char name[SLUICE_NAME_MAX];
+	/** One of the npu section's models, or "" for a context declared by name only. */
+	char model[SLUICE_NAME_MAX];
+	struct sluice_npu_input input;
+	/** Share of the device among contexts of one priority under load, 1..100. */
+	uint8_t weight;
+	/** 0..SLUICE_NPU_PRIORITY_MAX; higher is served first. */
+	uint8_t priority;
+	/** Most frames inferred per second; 0 = no quota. */
+	uint32_t quota_fps;
+	/** Submit when this many frames are ready (1..queue_depth)... */
+	uint16_t batch_threshold;
+	/** ...or when the oldest ready frame has waited this long (0: never waits). */
+	uint32_t batch_timeout_us;
+	/** Frames assembling, queued and in flight at once (1..SLUICE_NPU_QUEUE_DEPTH_MAX). */
+	uint16_t queue_depth;
+	/** Memory window, bytes; 0 = sized by the bridge from queue_depth and the model. */
+	uint64_t window;
+	struct sluice_npu_result_dest result;
+	struct sluice_pos pos;
+};
+
 /* ---- vNICs and the uplink ------------------------------------------------- */
 
 /** Who creates a vNIC's vhost-user socket. */
@@ -276,8 +388,8 @@ struct sluice_tenant {
 	uint32_t nb_rules;
 	/** What a frame of this tenant that no flow or rule matches gets (default: drop). */
 	struct sluice_actions default_actions;
-	/** Names of the tenant's NPU contexts (defined fully by the npu-bridge). */
-	char (*npu_contexts)[SLUICE_NAME_MAX];
+	/** The tenant's NPU contexts. */
+	struct sluice_npu_context *npu_contexts;
 	uint32_t nb_npu_contexts;
 	/** The tenant's vNICs. */
 	struct sluice_vnic *vnics;
@@ -298,6 +410,8 @@ struct sluice_config {
 	uint32_t cap_tenants;
 	/** Ports that exist (port numbers 0..nb_ports-1); 0 disables the check. */
 	uint16_t nb_ports;
+	/** The NPU device and its models (zero: default device, no models). */
+	struct sluice_npu_section npu;
 	/* Private to the model: tsearch(3) root indexing every tenant's ingress
 	 * matches, and upper bounds of the flow and rule totals (deletes through
 	 * sluice_model_flow_del() cannot lower them; a recount does). */
@@ -358,12 +472,99 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 			   const struct sluice_match *m, struct sluice_err *err);
 
 /**
- * Declare an NPU context name on a tenant.
+* Remove an ingress match from a tenant: the one equal to `m` in the fields
+ * its kind uses (as sluice_model_match_add() stored it).
+ * @return 0, or -ENOENT (field "match", msg naming the match).
+ */
+int sluice_model_match_del(struct sluice_config *cfg, struct sluice_tenant *t,
+			   const struct sluice_match *m, struct sluice_err *err);
+
+/**
+ * Check what must hold of a whole tenant once all its objects are in, which
+ * no single add can check: at least one ingress match. The loader calls it
+ * for each tenant of a file; the RPC after a call that creates a tenant or
+ * removes a match.
+ * @return 0 or -EINVAL (field "match").
+ */
+int sluice_model_tenant_check(const struct sluice_tenant *t, struct sluice_err *err);
+
+/**
+ * Declare an NPU context by name only (no model): to_npu may name it, and its
+ * packets are dropped as npu_not_attached.
  * @return 0, or -EINVAL (bad name), -EEXIST, -ENOSPC
  *         (SLUICE_NPU_CONTEXTS_MAX), -ENOMEM.
  */
 int sluice_model_npu_context_add(struct sluice_tenant *t, const char *name,
 				 struct sluice_err *err);
+
+/**
+ * Fill `c` with the defaults a context gets for every key it does not give:
+ * no model, gray8, weight 1, priority 0, no quota, batch threshold 1 and no
+ * timeout, queue depth SLUICE_NPU_QUEUE_DEPTH_DEFAULT, window sized by the
+ * bridge, results back to the sender.
+ */
+void sluice_model_npu_context_init(struct sluice_npu_context *c);
+
+/**
+ * Add a context to a tenant. Checks: name; the model is one of the npu
+ * section's (add models first); a context without a model has every other
+ * field at its default; input format and pixel known, width and height in
+ * 1..SLUICE_NPU_SIDE_MAX, payload type 0 or 96..127 and only for RFC 4175;
+ * weight 1..100; priority 0..7; quota_fps <= SLUICE_NPU_QUOTA_MAX;
+ * queue_depth 1..SLUICE_NPU_QUEUE_DEPTH_MAX; batch threshold 1..queue_depth;
+ * batch timeout <= SLUICE_NPU_BATCH_TIMEOUT_MAX_US; a window, when given,
+ * holds queue_depth frames and is at most SLUICE_NPU_WINDOW_MAX; an explicit
+ * result destination has an existing port, non-zero MACs (source not
+ * multicast), non-zero IPv4 addresses and a destination port.
+ * Whether the model takes the frames is checked when the data plane applies
+ * the configuration (it needs the model loaded).
+ * @return 0, or -EINVAL, -EEXIST, -ENOSPC, -ENOMEM.
+ */
+int sluice_model_npu_context_define(const struct sluice_config *cfg, struct sluice_tenant *t,
+				    const struct sluice_npu_context *c, struct sluice_err *err);
+
+/**
+ * Delete a context. @return 0, -ENOENT, or -EBUSY while a flow, rule or the
+ * tenant default sends to it (msg names which).
+ */
+int sluice_model_npu_context_del(struct sluice_tenant *t, const char *name,
+				 struct sluice_err *err);
+
+/** A tenant's context by name, or NULL. */
+const struct sluice_npu_context *sluice_model_npu_context_find(const struct sluice_tenant *t,
+								const char *name);
+
+/**
+ * Set the NPU device spec and copy mode. `device` "" means "swnpu"; it must
+ * be printable and shorter than SLUICE_NPU_SPEC_MAX (the device checks its
+ * keys when it is opened).
+ * @return 0 or -EINVAL.
+ */
+int sluice_model_npu_set(struct sluice_config *cfg, const char *device, enum sluice_npu_copy copy,
+			 struct sluice_err *err);
+
+/**
+ * Add a model to the npu section. Checks: name, file non-empty and shorter
+ * than SLUICE_NPU_PATH_MAX. The blob itself is read and validated when the
+ * data plane applies the configuration.
+ * @return 0, or -EINVAL, -EEXIST (name taken), -ENOSPC
+ *         (SLUICE_NPU_MODEL_REFS_MAX), -ENOMEM.
+ */
+int sluice_model_npu_model_add(struct sluice_config *cfg, const struct sluice_npu_model_ref *m,
+			       struct sluice_err *err);
+
+/** Delete a model. @return 0, -ENOENT, or -EBUSY while a context uses it. */
+int sluice_model_npu_model_del(struct sluice_config *cfg, const char *name,
+			       struct sluice_err *err);
+
+/** Names: "cpu", "dmadev", "zerocopy"; "rfc4175", "tensor"; "gray8", "rgb8". */
+const char *sluice_npu_copy_name(enum sluice_npu_copy copy);
+const char *sluice_npu_format_name(enum sluice_npu_format fmt);
+const char *sluice_npu_pixel_name(enum sluice_npu_pixel pix);
+/** Parse those names. @return 0 or -EINVAL. */
+int sluice_npu_copy_parse(const char *s, enum sluice_npu_copy *copy);
+int sluice_npu_format_parse(const char *s, enum sluice_npu_format *fmt);
+int sluice_npu_pixel_parse(const char *s, enum sluice_npu_pixel *pix);
 
 /**
  * Check an action set on its own and against its tenant: exactly one terminal
@@ -461,11 +662,39 @@ const char *sluice_uplink_kind_name(enum sluice_uplink_kind kind);
  */
 int sluice_model_parse_prefix(const char *s, uint8_t *family, uint8_t addr[16], uint8_t *len);
 
+/**
+ * Parse a port range: "80", "1024-65535" (inclusive), or "any" (0-65535).
+ * Numbers are decimal or 0x-hexadecimal. Low > high is not checked here
+ * (rules and flows reject it with a message).
+ * @return 0, -EINVAL (not a port, a range or any), or -ERANGE (a number
+ *         above 65535).
+ */
+int sluice_model_parse_ports(const char *s, uint16_t *lo, uint16_t *hi);
+
 /** Parse "aa:bb:cc:dd:ee:ff". @return 0 or -EINVAL. */
 int sluice_model_parse_mac(const char *s, uint8_t mac[6]);
 
 /** Parse a protocol: "tcp", "udp", "icmp", "icmpv6", "any" or a number 0..255. @return 0 or -EINVAL. */
 int sluice_model_parse_proto(const char *s, uint8_t *proto, bool *any);
+
+/*
+ * Formatters: the inverse of the parsers above, in the canonical form the
+ * tenant file writer and the RPC listings use (parsing it back gives the same
+ * value). Each writes a NUL-terminated string into buf, truncated to n.
+ */
+
+/** Buffer size that fits any formatted prefix. */
+#define SLUICE_FMT_PREFIX_MAX 48
+
+/** "any" for /0, the bare address for a host (/32, /128), else "addr/len". */
+void sluice_model_format_prefix(uint8_t family, const uint8_t addr[16], uint8_t len, char *buf,
+				size_t n);
+/** "any" for 0-65535, "80" for one port, else "lo-hi". */
+void sluice_model_format_ports(uint16_t lo, uint16_t hi, char *buf, size_t n);
+/** "any", "tcp", "udp", "icmp", "icmpv6", or the number. */
+void sluice_model_format_proto(uint8_t proto, bool any, char *buf, size_t n);
+/** "aa:bb:cc:dd:ee:ff", lower case. */
+void sluice_model_format_mac(const uint8_t mac[6], char *buf, size_t n);
 
 /** Name of a match kind ("port", "vlan", "qinq", "vni"). */
 const char *sluice_match_kind_name(enum sluice_match_kind kind);

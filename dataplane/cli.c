@@ -343,6 +343,12 @@ static void on_show_stages(void *r, struct cmdline *cl, void *d)
 	sluice_show_stages(cli_app, stdout);
 }
 
+static void on_show_npu(void *r, struct cmdline *cl, void *d)
+{
+	RTE_SET_USED(r), RTE_SET_USED(cl), RTE_SET_USED(d);
+	sluice_dp_npu_show(cli_app->dp, stdout);
+}
+
 static void on_show_vnics(void *r, struct cmdline *cl, void *d)
 {
 	RTE_SET_USED(r), RTE_SET_USED(cl), RTE_SET_USED(d);
@@ -405,6 +411,7 @@ static void on_help(void *r, struct cmdline *cl, void *d)
 	       "  show flows TENANT          a tenant's flows and rules with hits and meter colours\n"
 	       "  show drops                 packets dropped, by reason\n"
 	       "  show stages                sampled cycles per packet per stage\n"
+	       "  show npu                   the NPU device and every context's counters\n"
 	       "  show vnic                  vNICs: port, guest attached, counters; L2 tables\n"
 	       "  clear port stats all       zero every counter\n"
 	       "  set fwd tenant|io|macswap  forwarding mode\n"
@@ -428,6 +435,7 @@ static cmdline_parse_token_string_t t_flows = KW(r_words, w1, "flows");
 static cmdline_parse_token_string_t t_any2 = KW(r_words, w2, NULL);
 static cmdline_parse_token_string_t t_drops = KW(r_words, w1, "drops");
 static cmdline_parse_token_string_t t_stages = KW(r_words, w1, "stages");
+static cmdline_parse_token_string_t t_npu = KW(r_words, w1, "npu");
 static cmdline_parse_token_string_t t_vnic = KW(r_words, w1, "vnic");
 static cmdline_parse_token_string_t t_set = KW(r_words, w0, "set");
 static cmdline_parse_token_string_t t_fwd = KW(r_words, w1, "fwd");
@@ -449,6 +457,7 @@ CMD(c_show_flows, "show flows TENANT: flows and rules with counters", on_show_fl
     (void *)&t_flows, (void *)&t_any2);
 CMD(c_show_drops, "show drops: drops by reason", on_show_drops, (void *)&t_show, (void *)&t_drops);
 CMD(c_show_stages, "show stages: cycles per packet per stage", on_show_stages, (void *)&t_show, (void *)&t_stages);
+CMD(c_show_npu, "show npu: NPU device and contexts", on_show_npu, (void *)&t_show, (void *)&t_npu);
 CMD(c_show_vnics, "show vnic: vNICs and L2 tables", on_show_vnics, (void *)&t_show, (void *)&t_vnic);
 CMD(c_clear, "clear port stats all: zero every counter", on_clear, (void *)&t_clear, (void *)&t_port, (void *)&t_stats,
     (void *)&t_all);
@@ -462,7 +471,7 @@ CMD(c_help, "help: list commands", on_help, (void *)&t_help);
 
 static cmdline_parse_ctx_t cli_ctx[] = {
 	&c_show_port_stats, &c_show_port_info, &c_show_tenants, &c_show_tenant, &c_show_flows,
-	&c_show_drops, &c_show_stages, &c_show_vnics, &c_clear, &c_set_fwd, &c_start, &c_stop, &c_reload,
+	&c_show_drops, &c_show_stages, &c_show_npu, &c_show_vnics, &c_clear, &c_set_fwd, &c_start, &c_stop, &c_reload,
 	&c_quit, &c_help, NULL,
 };
 

@@ -156,6 +156,7 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	struct sluice_err err;
 	struct dp_table *t;
 	uint32_t nb_mbufs;
+	bool zerocopy;
 	size_t sz;
 	int ret;
 
@@ -171,11 +172,15 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 		nb_mbufs = dp->nb_ports * (dp->nb_rxq * (opts->nb_rxd ? opts->nb_rxd : 1024u) +
 					   dp->nb_txq * (opts->nb_txd ? opts->nb_txd : 1024u)) +
 			   dp->nb_workers * dp->nb_ports * 2 * dp->burst + 8192;
-	dp->pool = rte_pktmbuf_pool_create("sluice_mbuf", nb_mbufs, 256, 0,
-					   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (dp->pool == NULL) {
-		ret = -rte_errno;
-		goto out_free_dp;
+	/* Zero copy receives into NPU memory: the bridge (and its device) come first. */
+	zerocopy = opts->npu_copy_set && opts->npu_copy == SLUICE_NPU_COPY_ZEROCOPY;
+	if (!zerocopy) {
+		dp->pool = rte_pktmbuf_pool_create("sluice_mbuf", nb_mbufs, 256, 0,
+						   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		if (dp->pool == NULL) {
+			ret = -rte_errno;
+			goto out_free_dp;
+		}
 	}
 	sz = rte_rcu_qsbr_get_memsize(dp->nb_workers);
 	dp->qsbr = rte_zmalloc("sl_qsbr", sz, RTE_CACHE_LINE_SIZE);
@@ -186,6 +191,35 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	ret = workers_init(dp);
 	if (ret < 0)
 		goto out_free_workers;
+	{
+		struct sluice_bridge_opts bo = {
+			.sz = sizeof(bo),
+			.nb_workers = dp->nb_workers,
+			.pool = dp->pool,
+			.device = opts->npu_device,
+			.copy_set = opts->npu_copy_set,
+			.copy = opts->npu_copy,
+			.flows_max = opts->npu_flows_max,
+			.frame_timeout_us = opts->npu_frame_timeout_us,
+			.op_timeout_us = opts->npu_op_timeout_us,
+			.dev_inflight = opts->npu_dev_inflight,
+			.clock = opts->clock,
+			.clock_arg = opts->clock_arg,
+		};
+
+		dp->bridge = sluice_bridge_create(&bo);
+		if (dp->bridge == NULL) {
+			ret = -errno;
+			goto out_free_workers;
+		}
+		if (zerocopy) {
+			dp->pool = sluice_bridge_rx_pool(dp->bridge, nb_mbufs);
+			if (dp->pool == NULL) {
+				ret = -errno;
+				goto out_free_workers;
+			}
+		}
+	}
 	if (!opts->ports_preconfigured) {
 		ret = dp_ports_setup(dp);
 		if (ret < 0)
@@ -211,10 +245,12 @@ out_close_ports:
 	if (!opts->ports_preconfigured)
 		dp_ports_close(dp);
 out_free_workers:
+	sluice_bridge_destroy(dp->bridge); /* and a zero-copy pool with it */
 	workers_free(dp);
 	rte_free(dp->qsbr);
 out_free_pool:
-	rte_mempool_free(dp->pool);
+	if (!zerocopy)
+		rte_mempool_free(dp->pool);
 out_free_dp:
 	free(dp);
 	errno = -ret;
@@ -226,14 +262,21 @@ void sluice_dp_destroy(struct sluice_dp *dp)
 	if (dp == NULL)
 		return;
 	sluice_dp_join(dp);
+	/*
+	 * vNIC ports, then the fixed ports (their queues give their mbufs back),
+	 * then the bridge (the mbufs and result rings it holds; with zero copy,
+	 * the pool itself and the NPU memory it lives in), then the pool.
+	 */
 	dp_vnics_remove_all(dp);
 	if (!dp->opts.ports_preconfigured)
 		dp_ports_close(dp);
+	sluice_bridge_destroy(dp->bridge);
 	dp_table_free(atomic_load(&dp->table));
 	sluice_config_free(dp->cfg);
 	workers_free(dp);
 	rte_free(dp->qsbr);
-	rte_mempool_free(dp->pool);
+	if (!(dp->opts.npu_copy_set && dp->opts.npu_copy == SLUICE_NPU_COPY_ZEROCOPY))
+		rte_mempool_free(dp->pool);
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
 }
@@ -298,20 +341,31 @@ int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg, struc
 		publish(dp, t);
 		dp_vnics_remove_retired(dp);
 	}
-	ret = dp_vnics_add(dp, cfg, err, &added);
+	/* NPU contexts before the table: its to_npu actions point at them. */
+	ret = sluice_bridge_prepare(dp->bridge, cfg, err);
 	if (ret < 0)
 		goto out_unlock;
+	ret = dp_vnics_add(dp, cfg, err, &added);
+	if (ret < 0)
+		goto out_abort;
 	t = dp_table_build(dp, cfg, err);
 	if (t == NULL) {
 		ret = -errno;
 		dp_vnics_remove_added(dp, added);
-		goto out_unlock;
+		goto out_abort;
 	}
 	publish(dp, t);
+	/* No worker reaches a context the new table dropped: retire them. */
+	sluice_bridge_commit(dp->bridge);
+	sluice_bridge_reap(dp->bridge);
 	sluice_config_free(dp->cfg);
 	dp->cfg = copy;
 	copy = NULL;
 	ret = 0;
+	goto out_unlock;
+out_abort:
+	sluice_bridge_abort(dp->bridge);
+	sluice_bridge_reap(dp->bridge);
 out_unlock:
 	pthread_mutex_unlock(&dp->lock);
 	sluice_config_free(copy);
@@ -351,6 +405,12 @@ int sluice_dp_launch(struct sluice_dp *dp)
 		}
 		i++;
 	}
+	ret = sluice_bridge_service_start(dp->bridge);
+	if (ret != 0) {
+		atomic_store(&dp->quit, true);
+		rte_eal_mp_wait_lcore();
+		return ret;
+	}
 	dp->launched = true;
 	return 0;
 }
@@ -364,8 +424,65 @@ int sluice_dp_join(struct sluice_dp *dp)
 	atomic_store(&dp->quit, true);
 	for (i = 0; i < dp->nb_workers; i++)
 		rte_eal_wait_lcore(dp->workers[i].lcore);
+	sluice_bridge_service_stop(dp->bridge);
 	dp->launched = false;
 	return 0;
+}
+
+struct sluice_bridge *sluice_dp_bridge(struct sluice_dp *dp)
+{
+	return dp->bridge;
+}
+
+unsigned int sluice_dp_npu_reap(struct sluice_dp *dp)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&dp->lock);
+	n = sluice_bridge_reap(dp->bridge);
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
+void sluice_dp_npu_show(struct sluice_dp *dp, FILE *out)
+{
+	pthread_mutex_lock(&dp->lock);
+	sluice_bridge_show(dp->bridge, out);
+	pthread_mutex_unlock(&dp->lock);
+}
+
+int sluice_dp_npu_model_describe(struct sluice_dp *dp, const struct sluice_config *cfg,
+				 const struct sluice_npu_model_ref *ref,
+				 struct sluice_npu_model_info *info, struct sluice_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = sluice_bridge_model_describe(dp->bridge, cfg, ref, info, err);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int sluice_dp_npu_fault(struct sluice_dp *dp, const char *tenant, const char *name,
+			const struct sluice_npu_fault *f)
+{
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = sluice_bridge_fault_inject(dp->bridge, tenant, name, f);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
+}
+
+int sluice_dp_npu_ctx_stats(struct sluice_dp *dp, const char *tenant, const char *name,
+			    struct sluice_bridge_ctx_stats *st)
+{
+	int rc;
+
+	pthread_mutex_lock(&dp->lock);
+	rc = sluice_bridge_ctx_stats(dp->bridge, tenant, name, st);
+	pthread_mutex_unlock(&dp->lock);
+	return rc;
 }
 
 void sluice_dp_set_forwarding(struct sluice_dp *dp, bool on)

@@ -22,12 +22,14 @@
 
 #include "sluice_app.h"
 #include "sluice_loader.h"
+#include "sluice_rpc.h"
 
-static struct sluice_app app;
+static struct sluice_app app = { .cfg_lock = PTHREAD_MUTEX_INITIALIZER };
 
 struct args {
 	const char *tenants;
 	const char *stats_json;
+	const char *rpc_dir;
 	bool interactive;
 	unsigned int stats_period;
 	uint64_t gen_pps;
@@ -51,6 +53,13 @@ static void usage(const char *prog)
 	       "  --gen PPS             add port gen0, a built-in traffic source offering PPS\n"
 	       "                        frames/s built from the tenant file\n"
 	       "  --stats-json FILE     write every counter as JSON to FILE at exit\n"
+	       "  --npu SPEC            NPU device, e.g. swnpu,mem=256M,profile=hailo8\n"
+	       "                        (overrides the tenant file's npu.device; default swnpu)\n"
+	       "  --npu-copy MODE       how frames reach NPU memory: cpu, dmadev (needs\n"
+	       "                        --vdev dma_skeleton0... and --iova-mode=va) or zerocopy\n"
+	       "                        (packets received into NPU memory; --iova-mode=va)\n"
+	       "  --rpc-dir DIR         serve JSON-RPC (sluicectl) on DIR/admin.sock and\n"
+	       "                        DIR/tenant-NAME.sock per tenant (default: off)\n"
 	       "  --vnic-dir DIR        vNIC sockets must be in DIR (default: any absolute path)\n"
 	       "  --mac-age S           learned MACs age out after S seconds (default 300)\n"
 	       "  --help                this text\n"
@@ -78,8 +87,8 @@ static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
 
 enum {
 	OPT_TENANTS = 256, OPT_FWD_MODE, OPT_NB_CORES, OPT_RXQ, OPT_TXQ, OPT_RXD, OPT_TXD,
-	OPT_BURST, OPT_MBUFS, OPT_VXLAN_PORT, OPT_STATS_PERIOD, OPT_GEN, OPT_STATS_JSON, OPT_HELP,
-	OPT_VNIC_DIR, OPT_MAC_AGE,
+	OPT_BURST, OPT_MBUFS, OPT_VXLAN_PORT, OPT_STATS_PERIOD, OPT_GEN, OPT_STATS_JSON, OPT_RPC_DIR, OPT_HELP,
+	OPT_NPU, OPT_NPU_COPY, OPT_VNIC_DIR, OPT_MAC_AGE,
 };
 
 static const struct option long_opts[] = {
@@ -97,7 +106,10 @@ static const struct option long_opts[] = {
 	{ "stats-period", required_argument, NULL, OPT_STATS_PERIOD },
 	{ "gen", required_argument, NULL, OPT_GEN },
 	{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+	{ "rpc-dir", required_argument, NULL, OPT_RPC_DIR },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "npu", required_argument, NULL, OPT_NPU },
+	{ "npu-copy", required_argument, NULL, OPT_NPU_COPY },
 	{ "vnic-dir", required_argument, NULL, OPT_VNIC_DIR },
 	{ "mac-age", required_argument, NULL, OPT_MAC_AGE },
 	{ NULL, 0, NULL, 0 },
@@ -167,6 +179,20 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_STATS_JSON:
 			a->stats_json = optarg;
 			break;
+		case OPT_NPU:
+			a->dp.npu_device = optarg;
+			break;
+		case OPT_NPU_COPY:
+			if (sluice_npu_copy_parse(optarg, &a->dp.npu_copy) != 0) {
+				fprintf(stderr, "sluice: --npu-copy: '%s' is not cpu, dmadev or zerocopy\n",
+					optarg);
+				return -EINVAL;
+			}
+			a->dp.npu_copy_set = true;
+			break;
+		case OPT_RPC_DIR:
+			a->rpc_dir = optarg;
+			break;
 		case OPT_HELP:
 			return 1;
 		case OPT_VNIC_DIR:
@@ -206,7 +232,7 @@ static bool wants_help(int argc, char **argv)
 }
 
 /* Ethdev names, plus "gen0" for the traffic source (its ethdev is "net_ring_gen0"). */
-static int resolve_port(const char *name, uint16_t *port, void *arg)
+int sluice_app_resolve_port(const char *name, uint16_t *port, void *arg)
 {
 	struct sluice_app *a = arg;
 
@@ -222,7 +248,7 @@ int sluice_app_reload(struct sluice_app *a, const char *path, FILE *out)
 	struct sluice_load_opts lo = {
 		.sz = sizeof(lo),
 		.nb_ports = sluice_dp_nb_ports(a->dp),
-		.resolve_port = resolve_port,
+		.resolve_port = sluice_app_resolve_port,
 		.resolve_arg = a,
 	};
 	struct sluice_diags diags;
@@ -248,6 +274,8 @@ int sluice_app_reload(struct sluice_app *a, const char *path, FILE *out)
 		snprintf(a->tenants, sizeof(a->tenants), "%s", path);
 		if (a->gen)
 			sluice_gen_set_config(a->gen, cfg);
+		if (a->rpc)
+			sluice_rpc_config_changed(a->rpc);
 	}
 	sluice_config_free(cfg);
 	return ret;
@@ -257,6 +285,23 @@ static void on_signal(int sig)
 {
 	RTE_SET_USED(sig);
 	atomic_store(&app.quit, true);
+}
+
+/* The built-in source's cameras: digit frames sent, results back, right or not. */
+static void print_cameras(struct sluice_app *a)
+{
+	struct sluice_gen_npu_stats cam;
+
+	if (a->gen == NULL)
+		return;
+	sluice_gen_npu_stats(a->gen, &cam);
+	if (cam.cameras == 0)
+		return;
+	printf("  gen0 cameras: %u, frames sent %" PRIu64 " (%" PRIu64 " packets, %" PRIu64
+	       " not sent: ring full), results %" PRIu64 ": %" PRIu64 " right digit, %" PRIu64
+	       " wrong, %" PRIu64 " failed\n",
+	       cam.cameras, cam.frames, cam.pkts, cam.refused, cam.results, cam.correct, cam.wrong,
+	       cam.failed);
 }
 
 static void print_live(struct sluice_app *a, bool tty, double secs)
@@ -300,6 +345,7 @@ static void print_live(struct sluice_app *a, bool tty, double secs)
 		if (drops[k])
 			printf(" %s=%" PRIu64, sluice_drop_name(k), drops[k]);
 	printf("\n");
+	print_cameras(a);
 	fflush(stdout);
 }
 
@@ -311,12 +357,14 @@ static void print_final(struct sluice_app *a)
 	printf("  drops by reason:\n");
 	sluice_show_drops(a, stdout);
 	sluice_show_stages(a, stdout);
+	sluice_dp_npu_show(a->dp, stdout);
 	if (a->gen) {
 		uint64_t sent, refused, returned;
 
 		sluice_gen_stats(a->gen, &sent, &refused, &returned);
 		printf("  gen0: offered %" PRIu64 ", refused (ring full) %" PRIu64
 		       ", received back %" PRIu64 "\n", sent, refused, returned);
+		print_cameras(a);
 	}
 	fflush(stdout);
 }
@@ -330,6 +378,8 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 	while (!atomic_load(&a->quit)) {
 		int i;
 
+		/* The prompt, live stats and the source read or change the configuration. */
+		pthread_mutex_lock(&a->cfg_lock);
 		for (i = 0; cl != NULL && i < 64; i++) {
 			int st = cmdline_poll(cl);
 
@@ -340,6 +390,8 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 		}
 		if (a->gen)
 			sluice_gen_tick(a->gen);
+		/* Retired NPU contexts go once nothing uses them. */
+		sluice_dp_npu_reap(a->dp);
 		sluice_dp_service(a->dp);
 		if (period && rte_rdtsc() >= next) {
 			uint64_t now = rte_rdtsc();
@@ -348,6 +400,7 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 			last = now;
 			next = now + period * hz;
 		}
+		pthread_mutex_unlock(&a->cfg_lock);
 		/* The main lcore is not a worker: yield the core between rounds. */
 		nanosleep(&nap, NULL);
 	}
@@ -400,6 +453,13 @@ int main(int argc, char **argv)
 	ret = sluice_dp_launch(app.dp);
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cannot launch workers: %s\n", strerror(-ret));
+	if (a.rpc_dir && sluice_app_rpc_start(&app, a.rpc_dir) != 0) {
+		sluice_dp_join(app.dp);
+		sluice_dp_destroy(app.dp);
+		sluice_gen_destroy(app.gen);
+		rte_eal_cleanup();
+		return 1;
+	}
 	printf("sluice: %u ports, %u workers, mode %s, tenants %s\n", sluice_dp_nb_ports(app.dp),
 	       sluice_dp_nb_workers(app.dp), sluice_fwd_mode_name(sluice_dp_fwd_mode(app.dp)),
 	       a.tenants ? a.tenants : "(none: everything is dropped as no_tenant)");
@@ -414,6 +474,17 @@ int main(int argc, char **argv)
 	if (cl)
 		cmdline_stdin_exit(cl);
 
+	sluice_app_rpc_stop(&app);
+	/*
+	 * The source offers no more; let the workers take what it already queued
+	 * (at most a second), so every frame it offered is counted somewhere.
+	 */
+	if (app.gen && sluice_dp_forwarding(app.dp)) {
+		uint64_t until = rte_rdtsc() + rte_get_tsc_hz();
+
+		while (sluice_gen_pending(app.gen) > 0 && rte_rdtsc() < until)
+			rte_delay_us_sleep(1000);
+	}
 	sluice_dp_join(app.dp);
 	print_final(&app);
 	if (a.stats_json) {

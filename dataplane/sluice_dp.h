@@ -109,6 +109,16 @@ struct sluice_dp_opts {
 	void *clock_arg;
 	/** Do not configure or start ports (tests that set them up themselves). */
 	bool ports_preconfigured;
+	/** NPU device spec overriding the configuration's (--npu); NULL: the configuration's. */
+	const char *npu_device;
+	/** NPU copy mode overriding the configuration's (--npu-copy) when npu_copy_set. */
+	bool npu_copy_set;
+	enum sluice_npu_copy npu_copy;
+	/** NPU bridge tunables, 0 for their defaults (sluice_bridge.h's struct sluice_bridge_opts). */
+	uint32_t npu_frame_timeout_us;
+	uint32_t npu_op_timeout_us;
+	uint16_t npu_dev_inflight;
+	uint32_t npu_flows_max;
 	/**
 	 * Ports 0..nb_ports-1 are the data plane's fixed ports (uplinks);
 	 * 0 = every ethdev that exists at creation. vNIC ports come on top.
@@ -176,9 +186,43 @@ int sluice_dp_apply(struct sluice_dp *dp, const struct sluice_config *cfg,
 /** The configuration last applied (never NULL; empty before the first apply). */
 const struct sluice_config *sluice_dp_config(const struct sluice_dp *dp);
 
-/** Launch a worker on each worker lcore. @return 0, -EALREADY, or -errno. */
+/**
+ * The NPU bridge (sluice_bridge.h): tests drive its scheduler with
+ * sluice_bridge_service_poll() while workers are not launched, and read its
+ * counters. Launched workers run with its service thread.
+ */
+struct sluice_bridge *sluice_dp_bridge(struct sluice_dp *dp);
+
+/**
+ * Destroy retired NPU contexts that nothing uses any more (under the apply
+ * lock; never waits). The launcher calls it from its main loop.
+ * @return retired contexts still waiting.
+ */
+unsigned int sluice_dp_npu_reap(struct sluice_dp *dp);
+
+struct sluice_npu_model_info;
+struct sluice_npu_fault;
+struct sluice_bridge_ctx_stats;
+
+/** sluice_bridge_model_describe(), under the apply lock (the RPC's npu_model_add and _list). */
+int sluice_dp_npu_model_describe(struct sluice_dp *dp, const struct sluice_config *cfg,
+				 const struct sluice_npu_model_ref *ref,
+				 struct sluice_npu_model_info *info, struct sluice_err *err);
+
+/** sluice_bridge_fault_inject(), under the apply lock (the RPC's npu_fault). */
+int sluice_dp_npu_fault(struct sluice_dp *dp, const char *tenant, const char *name,
+			const struct sluice_npu_fault *f);
+
+/** sluice_bridge_ctx_stats(), under the apply lock. */
+int sluice_dp_npu_ctx_stats(struct sluice_dp *dp, const char *tenant, const char *name,
+			    struct sluice_bridge_ctx_stats *st);
+
+/** `show npu`, under the apply lock. */
+void sluice_dp_npu_show(struct sluice_dp *dp, FILE *out);
+
+/** Launch a worker on each worker lcore, and the NPU scheduler's thread. @return 0, -EALREADY, or -errno. */
 int sluice_dp_launch(struct sluice_dp *dp);
-/** Ask workers to exit and wait for them. @return 0. */
+/** Ask workers and the NPU scheduler's thread to exit and wait for them. @return 0. */
 int sluice_dp_join(struct sluice_dp *dp);
 
 /** Forwarding on/off (testpmd start/stop); workers keep running either way. */

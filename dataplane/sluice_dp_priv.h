@@ -19,6 +19,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "sluice_bridge.h"
 #include "sluice_dp.h"
 #include "sluice_parse.h"
 
@@ -90,6 +91,8 @@ struct dp_action {
 	uint16_t tenant;
 	uint32_t meter;     /* index in per-worker meters, when SLUICE_ACT_METER */
 	uint32_t encap;     /* index in table->encap, when SLUICE_ACT_ENCAP */
+	/* SLUICE_ACT_TO_NPU: the bridge's context, NULL when it has no model. */
+	struct sluice_bridge_ctx *npu;
 };
 
 /* VXLAN header template: outer Ethernet, IPv4, UDP, VXLAN. */
@@ -224,6 +227,9 @@ struct burst {
 	uint16_t out_port[SLUICE_DP_BURST_MAX];
 	uint16_t nb_drop;
 	struct rte_mbuf *drop[SLUICE_DP_BURST_MAX];
+	/* to_npu packets, handed to the bridge in one call after the action stage. */
+	uint16_t nb_npu;
+	struct sluice_bridge_pkt npu[SLUICE_DP_BURST_MAX];
 };
 
 /* out_port of a packet the L2 stage must place. */
@@ -358,6 +364,7 @@ struct sluice_dp {
 	bool launched;
 
 	struct dp_worker *workers;   /* [nb_workers] */
+	struct sluice_bridge *bridge;
 
 	/* vNIC ports by port id; link_up is written by the vhost thread. */
 	struct dp_vnic vnics[SLUICE_DP_PORTS];

@@ -42,6 +42,9 @@
 	X(HDR_SPLIT, "hdr_split", "headers to strip or rewrite span mbuf segments")              \
 	X(ENCAP_NO_HEADROOM, "encap_no_headroom", "no mbuf headroom for the VXLAN header")        \
 	X(NPU_NOT_ATTACHED, "npu_not_attached", "to_npu with no NPU context attached")            \
+	X(NPU_QUEUE_FULL, "npu_queue_full", "no free frame buffer in the NPU context: frame refused") \
+	X(NPU_BAD_PACKET, "npu_bad_packet", "the frame assembler refused it (reason: show npu)")   \
+	X(NPU_FLOW_LIMIT, "npu_flow_limit", "the worker's table of NPU streams is full")          \
 	/* L2 switching within a tenant (vNICs and its uplink) */                                 \
 	X(VNIC_CROSS_TENANT, "vnic_cross_tenant", "addressed to a vNIC of another tenant")        \
 	X(L2_SRC_SPOOF, "l2_src_spoof", "source MAC is another vNIC's")                           \

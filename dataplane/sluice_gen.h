@@ -8,7 +8,13 @@
  * the control thread fills, at a set rate, with frames built from the tenant
  * file — one per exact flow and rule (up to 16 each per tenant), one per
  * tenant that no flow matches, and one that no tenant claims — so that a
- * default run shows every path moving. What the data plane transmits to
+ * default run shows every path moving. A to_npu flow or rule whose NPU
+ * context takes RFC 4175 video (and a model) gets a camera instead: 30 frames
+ * a second of handwritten digits in the context's geometry, RTP raw video
+ * split into whole lines, whose result messages are read back and checked
+ * against the digit sent. A camera keeps its RTP sequence, timestamp and
+ * SSRC across sluice_gen_set_config() while its tenant, match and rule
+ * tuple stay the same, so a configuration change does not restart its stream. What the data plane transmits to
  * the generator's port is counted and freed.
  *
  * It is a demo and soak source, not a benchmark peer: it runs on the main
@@ -47,6 +53,23 @@ void sluice_gen_tick(struct sluice_gen *gen);
 /** Frames offered, frames that the RX rings refused (full), frames received back. */
 void sluice_gen_stats(const struct sluice_gen *gen, uint64_t *sent, uint64_t *refused,
 		      uint64_t *returned);
+
+/** Frames offered and still in the port's RX rings (not yet received by a worker). */
+unsigned int sluice_gen_pending(const struct sluice_gen *gen);
+
+/** The cameras' counters: frames and packets sent, results read back. */
+struct sluice_gen_npu_stats {
+	unsigned int cameras;
+	uint64_t frames;    /**< frames offered whole */
+	uint64_t pkts;      /**< their packets */
+	uint64_t refused;   /**< frames the RX ring had no room for (not sent) */
+	uint64_t results;   /**< result messages received back */
+	uint64_t correct;   /**< results whose class is the digit sent */
+	uint64_t wrong;     /**< results with another class */
+	uint64_t failed;    /**< results with a non-zero status */
+};
+
+void sluice_gen_npu_stats(const struct sluice_gen *gen, struct sluice_gen_npu_stats *st);
 
 /** Free the rings and pool (after the data plane closed the port). NULL is a no-op. */
 void sluice_gen_destroy(struct sluice_gen *gen);

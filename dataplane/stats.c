@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "sluice_dp_priv.h"
@@ -390,8 +391,10 @@ int sluice_dp_stats_json(struct sluice_dp *dp, FILE *out)
 		}
 		fputc('}', out);
 	}
+	fputs("},\"npu\":", out);
+	sluice_bridge_stats_json(dp->bridge, out);
 	pthread_mutex_unlock(&dp->lock);
-	fputs("}}\n", out);
+	fputs("}\n", out);
 	return ferror(out) ? -EIO : 0;
 }
 
@@ -448,6 +451,38 @@ static int tel_tenants(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+static int tel_npu(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret;
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	pthread_mutex_lock(&tel_dp->lock);
+	ret = sluice_bridge_telemetry(tel_dp->bridge, d);
+	pthread_mutex_unlock(&tel_dp->lock);
+	return ret;
+}
+
+/* Every mempool of the process (the data plane's, the generator's, the NPU
+ * bridge's): in use = size minus what the ring and the lcore caches hold. Read
+ * without stopping the workers, so a cache may be counted mid-change: a
+ * reading is exact only to a cache's size. For soak runs (perf/soak.py). */
+static void tel_mempool_one(struct rte_mempool *mp, void *arg)
+{
+	struct rte_tel_data *d = arg;
+
+	rte_tel_data_add_dict_u64(d, mp->name, rte_mempool_in_use_count(mp));
+}
+
+static int tel_mempools(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	rte_mempool_walk(tel_mempool_one, d);
+	return 0;
+}
+
 int sluice_dp_telemetry_register(struct sluice_dp *dp)
 {
 	int ret;
@@ -461,5 +496,11 @@ int sluice_dp_telemetry_register(struct sluice_dp *dp)
 	if (ret == 0)
 		ret = rte_telemetry_register_cmd("/sluice/tenants", tel_tenants,
 						 "Packets classified to each tenant");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/npu", tel_npu,
+						 "NPU contexts' counters, by tenant/context");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/sluice/mempools", tel_mempools,
+						 "Objects in use in each mempool (mbufs: in use)");
 	return ret;
 }

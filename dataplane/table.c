@@ -279,6 +279,9 @@ static int action_compile(struct sluice_dp *dp, struct dp_table *t, uint32_t idx
 		da->encap = t->nb_encaps++;
 		dp_encap_build(&t->encaps[da->encap], &a->encap);
 	}
+	if (a->flags & SLUICE_ACT_TO_NPU)
+		da->npu = sluice_bridge_ctx_lookup(dp->bridge, t->tenant_names[tenant],
+						   a->npu_context);
 	return 0;
 }
 

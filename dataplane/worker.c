@@ -317,6 +317,7 @@ static void stage_action(struct dp_worker *w, const struct dp_table *t, struct b
 	struct dp_table_worker *tw = (struct dp_table_worker *)&t->w[w->id];
 	uint16_t i;
 
+	b->nb_npu = 0;
 	for (i = 0; i < b->n; i++) {
 		struct rte_mbuf *m = b->pkts[i];
 		const struct dp_action *a = &t->actions[b->action[i]];
@@ -367,13 +368,30 @@ static void stage_action(struct dp_worker *w, const struct dp_table *t, struct b
 			b->nb_switch++;
 			continue;
 		}
-		if (fl & SLUICE_ACT_TO_NPU)
+		if (fl & SLUICE_ACT_TO_NPU) {
+			if (likely(a->npu != NULL)) {
+				struct sluice_bridge_pkt *np = &b->npu[b->nb_npu++];
+
+				np->m = m;
+				np->ctx = a->npu;
+				np->meta = p;
+				np->port = b->port;
+				continue;
+			}
 			why = SLUICE_DROP_NPU_NOT_ATTACHED;
-		else /* drop: a tenant default drop means nothing matched */
+		} else /* drop: a tenant default drop means nothing matched */
 			why = b->action[i] < t->nb_tenants ? SLUICE_DROP_NO_FLOW :
 							     SLUICE_DROP_ACTION_DROP;
 out_drop:
 		drop_pkt(w, b, m, why);
+	}
+	if (b->nb_npu) {
+		struct sluice_bridge *br = w->dp->bridge;
+
+		if (sluice_bridge_ingest(br, w->id, b->npu, b->nb_npu, now) != b->nb_npu)
+			for (i = 0; i < b->nb_npu; i++)
+				if (b->npu[i].drop != SLUICE_DROP_NONE)
+					drop_pkt(w, b, b->npu[i].m, (enum sluice_drop)b->npu[i].drop);
 	}
 }
 
@@ -519,6 +537,25 @@ static void drain_rings(struct dp_worker *w, const struct dp_table *t)
 	}
 }
 
+/* The bridge's housekeeping; result messages leave on this worker's own TX queue. */
+static void worker_npu_results(struct sluice_dp *dp, struct dp_worker *w, uint64_t now)
+{
+	struct rte_mbuf *res[SLUICE_DP_BURST_MAX];
+	uint16_t n, i;
+
+	n = sluice_bridge_worker_poll(dp->bridge, w->id, now, res, dp->burst);
+	for (i = 0; i < n; i++) {
+		uint16_t port = res[i]->port;
+
+		if (unlikely(port >= SLUICE_DP_PORTS)) {
+			w->st.drops[SLUICE_DROP_TX_FULL]++;
+			rte_pktmbuf_free(res[i]);
+			continue;
+		}
+		dp_tx(w, port, res[i]);
+	}
+}
+
 /* One iteration; RCU reporting is the caller's. */
 static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 {
@@ -535,10 +572,12 @@ static uint32_t worker_iter(struct sluice_dp *dp, uint16_t worker)
 		sluice_dp_worker_flush(dp, worker);
 		w->table_gen = t->generation;
 	}
+	now = dp_now(dp);
+	/* Frames in flight still get their results, stopped or not. */
+	worker_npu_results(dp, w, now);
 	if (!atomic_load_explicit(&dp->forwarding, memory_order_relaxed))
 		return 0;
 	mode = atomic_load_explicit(&dp->fwd_mode, memory_order_relaxed);
-	now = dp_now(dp);
 	for (i = 0; i < t->l2->nb_rxq[w->id]; i++) {
 		const struct dp_rxq *q = &t->l2->rxq[w->id][i];
 		struct burst b;

@@ -25,17 +25,31 @@
  *
  * Frame rules (both formats):
  *  - A flow has at most one open frame. A packet of a newer frame (RTP
- *    timestamp or tensor frame id differs from the open one, and is not an
- *    older one inside the reorder window) closes the open frame: if it is
- *    incomplete it is abandoned (SLUICE_ASM_ABANDONED is set in the verdict;
- *    the caller releases its buffer and counts "frame_incomplete").
- *  - A packet of an older frame (already completed or abandoned) is late.
+ *    timestamp or tensor frame id newer than the open one's) closes the open
+ *    frame: as it is incomplete (a complete frame closes at once) it is
+ *    abandoned (SLUICE_ASM_ABANDONED is set in the verdict; the caller
+ *    releases its buffer and counts "frame_incomplete").
+ *  - A packet of an older frame (already completed or abandoned, or older
+ *    than the open one) is late.
  *  - Within a frame, packets may come in any order; a sequence number seen
- *    twice is a duplicate. Sequence numbers further than the reorder window
- *    from the frame's first one are refused (the frame stays open).
+ *    twice is a duplicate. The reorder window slides with the frame: a
+ *    sequence number more than `window` ahead of the newest one accepted in
+ *    the frame, or `window` or more behind it, is refused (the frame stays
+ *    open). Frames of more packets than the window complete as long as
+ *    reordering stays within it.
+ *  - RFC 4175: a packet whose SSRC differs from the flow's is a new source
+ *    (RFC 3550): it opens a new frame whatever its timestamp.
+ *  - Timestamps, frame ids and sequence numbers compare by serial number
+ *    arithmetic (RFC 1982): "newer" means ahead by less than half the space,
+ *    so they wrap. A flow idle for half the space (6.6 h of a 90 kHz RTP
+ *    clock) must be reset by the caller, or its next frames look late.
  *  - A frame is complete when every byte of it has arrived exactly once by
  *    byte count and (RFC 4175) the packet with the RTP marker bit has been
- *    seen, or (tensor) every chunk has arrived.
+ *    seen, or (tensor) every chunk has arrived. Tensor chunks tile the frame
+ *    (docs/npu-ingest.md), so there every byte is written once; RFC 4175
+ *    lines are only counted, so a sender whose lines overlap completes a
+ *    frame with holes (its own; every segment still lies inside the frame).
+ *  - A packet that would take the frame past its size is refused (OVERFLOW).
  *
  * Threads: a flow's state belongs to the one worker that receives the flow
  * (RSS keeps a flow on one queue). No call allocates, locks or makes a syscall.
@@ -111,7 +125,10 @@ struct sluice_asm_geom {
 /** Frame size in bytes: width * height * bytes per pixel. */
 uint32_t sluice_asm_frame_bytes(const struct sluice_asm_geom *g);
 
-/** @return 0, or -EINVAL (zero or > 4096 sides, unknown format or pixel format, window too big). */
+/**
+ * @return 0, or -EINVAL (NULL, zero or > 4096 sides, unknown format or pixel
+ *         format, payload type > 127, window too big).
+ */
 int sluice_asm_geom_check(const struct sluice_asm_geom *g);
 
 /** `len` payload bytes starting `src_off` bytes into the UDP payload go to frame byte `dst_off`. */
@@ -139,25 +156,30 @@ struct sluice_asm_pkt {
 };
 
 /**
- * Parse one UDP payload of a stream with geometry `g`.
- * @return SLUICE_ASM_ERR_NONE and *p filled, or the reason it is refused.
+ * Parse one UDP payload of a stream with geometry `g` (one that passed
+ * sluice_asm_geom_check). Reads only payload[0, len).
+ * @return SLUICE_ASM_ERR_NONE and *p filled, or the reason it is refused
+ *         (*p is then not written).
  */
 enum sluice_asm_err sluice_asm_parse(const struct sluice_asm_geom *g, const uint8_t *payload,
 				     uint32_t len, struct sluice_asm_pkt *p);
 
-/** Per-flow state; zero it (or call sluice_asm_flow_reset) before the first packet. */
+/**
+ * Per-flow state; zero it (or call sluice_asm_flow_reset) before the first
+ * packet. Callers treat it as opaque storage.
+ */
 struct sluice_asm_flow {
 	bool open;               /**< a frame is open */
-	bool have_last;
+	bool have_last;          /**< the open frame's marker / last chunk was seen */
+	bool any_closed;         /**< last_closed is valid */
 	uint32_t frame;          /**< the open frame's timestamp or id */
-	uint32_t base_seq;       /**< first sequence number seen of the open frame */
+	uint32_t top;            /**< newest sequence number accepted in the open frame */
 	uint32_t bytes;          /**< bytes received of the open frame */
+	uint32_t chunk_len;      /**< tensor: the open frame's chunk length */
 	uint32_t last_closed;    /**< timestamp or id of the newest closed frame */
-	bool any_closed;
-	uint16_t nb_chunks;      /**< tensor: chunks expected */
-	uint16_t window;
-	/** Received sequence numbers relative to base_seq, +/- window. */
-	uint64_t seen[2 * SLUICE_ASM_WINDOW_MAX / 64];
+	uint32_t ssrc;           /**< RFC 4175: the source the frames come from */
+	/** Ring of received sequence numbers, indexed by their low bits. */
+	uint64_t seen[SLUICE_ASM_WINDOW_MAX / 64];
 };
 
 void sluice_asm_flow_reset(struct sluice_asm_flow *f);
@@ -176,9 +198,11 @@ enum sluice_asm_verdict {
 
 /**
  * Account a parsed packet in its flow.
+ * `p` must come from sluice_asm_parse() with the same geometry.
  * @return a mask of enum sluice_asm_verdict; 0 means refused, with *err set
- *         (LATE, DUPLICATE, WINDOW, OVERFLOW). The open frame is unchanged
- *         by a refused packet.
+ *         (LATE, DUPLICATE, WINDOW, OVERFLOW, or TENSOR_CHUNK when a tensor
+ *         chunk's chunk length, hence its count, differs from its frame's). The open frame is
+ *         unchanged by a refused packet. On success *err is NONE.
  */
 uint32_t sluice_asm_track(struct sluice_asm_flow *f, const struct sluice_asm_geom *g,
 			  const struct sluice_asm_pkt *p, enum sluice_asm_err *err);

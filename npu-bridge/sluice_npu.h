@@ -138,9 +138,14 @@ int sluice_npu_ctx_create(struct sluice_npu_dev *dev, const struct sluice_npu_ct
 			  uint16_t *ctx);
 
 /**
- * Destroy a context. Ops still in flight are completed with -ECANCELED
- * first (the caller must have stopped enqueueing and must dequeue them or
- * accept that they are gone). Its window is zeroed and returned.
+ * Destroy a context. The caller must have stopped driving it (no enqueue or
+ * dequeue on it, from any thread, during or after the call). Every op the
+ * device still holds is handed back here, not by a dequeue: its status and
+ * device_ns are set in the caller's op struct, to the completion already
+ * posted for it if there is one, else to -ECANCELED and 0 (ops still queued
+ * or running, and ops swallowed by an injected timeout); cancelled ops count
+ * in `errors`. The window is zeroed and returned to device memory, and the
+ * context's counters are folded into the device total.
  * @return 0 or -ENOENT.
  */
 int sluice_npu_ctx_destroy(struct sluice_npu_dev *dev, uint16_t ctx);
@@ -196,7 +201,8 @@ struct sluice_npu_op {
 	uint32_t out_len;
 	/** Set at dequeue: 0 or a negative errno (enum sluice_npu_status). */
 	int32_t status;
-	/** Set at dequeue: device time the op took, ns (timing model included). */
+	/** Set at dequeue: device time the op took, ns (timing model included;
+	 * 0 for an op the device refused). */
 	uint32_t device_ns;
 	/** The caller's, untouched. */
 	uint64_t user_data;
@@ -225,7 +231,7 @@ struct sluice_npu_stats {
 	uint64_t completed_ok;
 	uint64_t errors;         /**< completions with status != 0 */
 	uint64_t window_faults;  /**< -EFAULT completions */
-	uint64_t ring_full;      /**< enqueue refused for a full ring (incl. injected) */
+	uint64_t ring_full;      /**< enqueue bursts cut short by a full ring (incl. injected) */
 	uint64_t dropped;        /**< ops swallowed by an injected timeout */
 	uint64_t busy_ns;        /**< device time spent on this context's ops */
 	uint64_t ctx_switches;   /**< times the device switched to this context */
@@ -237,14 +243,18 @@ int sluice_npu_stats_get(const struct sluice_npu_dev *dev, uint16_t ctx,
 
 enum sluice_npu_fault_kind {
 	SLUICE_NPU_FAULT_NONE = 0,
-	SLUICE_NPU_FAULT_TIMEOUT,   /**< the op is taken and never completes */
+	/** The op is taken and never completes: like a hung command it keeps its
+	 * ring slot (and its model busy) until the context is destroyed. */
+	SLUICE_NPU_FAULT_TIMEOUT,
 	SLUICE_NPU_FAULT_ERROR,     /**< the op completes with -EIO */
-	SLUICE_NPU_FAULT_FULL,      /**< enqueue refuses the op as if the ring were full */
+	SLUICE_NPU_FAULT_FULL,      /**< an enqueue burst takes nothing, as if the ring were full */
 };
 
 struct sluice_npu_fault {
 	enum sluice_npu_fault_kind kind;
-	/** Affect the next `count` ops of the context; 0 with kind NONE clears. */
+	/** TIMEOUT, ERROR: the next `count` ops enqueued on the context; FULL:
+	 * its next `count` enqueue bursts. Kind NONE (count ignored) clears;
+	 * another kind with count 0 is -EINVAL. A new fault replaces the old. */
 	uint32_t count;
 };
 

@@ -91,6 +91,59 @@ grep -q "^  port 0: net_null0, driver net_null, MAC " "$O" || fail "show port in
 # quit: the final statistics
 grep -q "final statistics" "$O" || fail "quit: no final statistics"
 
+# ---- the NPU: options, a device that does not exist, show npu ---------------
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- --npu-copy fast >"$TMP/npu1.out" 2>"$TMP/npu1.err"
+expect_status "--npu-copy fast" 2 $?
+expect_line "--npu-copy" "$TMP/npu1.err" "sluice: --npu-copy: 'fast' is not cpu, dmadev or zerocopy"
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- --npu nosuch --tenants "$CASES/gst.yaml" >"$TMP/npu2.out" 2>"$TMP/npu2.err"
+expect_status "--npu nosuch" 1 $?
+expect_line "--npu nosuch" "$TMP/npu2.err" \
+	"$CASES/gst.yaml: device: cannot open npu device 'nosuch': No such device; not applied, the running configuration is unchanged"
+# dmadev without a DMA device: refused, with what to add.
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL --iova-mode=va -- --npu-copy dmadev --tenants "$CASES/gst.yaml" \
+	>"$TMP/npu3.out" 2>"$TMP/npu3.err"
+expect_status "--npu-copy dmadev" 1 $?
+grep -qF "copy: dmadev copy needs a DMA device per worker: 1 workers, 0 DMA devices (add --vdev dma_skeleton0,...)" \
+	"$TMP/npu3.err" || fail "--npu-copy dmadev without a DMA device: no clear error"
+printf '%s\n' "show npu" "quit" >"$TMP/cmds"
+# shellcheck disable=SC2086
+timeout 60 "$SLUICE" $EAL -- -i --npu swnpu,mem=16M --tenants "$CASES/gst.yaml" <"$TMP/cmds" \
+	>"$TMP/npu4.out" 2>"$TMP/npu4.err"
+expect_status "show npu" 0 $?
+expect_line "show npu" "$TMP/npu4.out" \
+	"  npu: swnpu,mem=16M (swnpu, profile none, 16 MiB), copy cpu, 8 ops in flight at most"
+expect_line "show npu" "$TMP/npu4.out" \
+	"  context cam/video: model digits, rfc4175 rgb8 64x48, weight 1, priority 0, quota 0 fps, depth 16, device context 0"
+grep -qE "^    frames_in +0  frames started" "$TMP/npu4.out" || fail "show npu: no frames_in line"
+
+# ---- the default job's camera: digits in, every result the digit sent ------
+# The example tenant file with the built-in source: its camera sends 30 digit
+# frames a second to hooli's NPU context; poll the live statistics (bounded)
+# until 30 results came back, stop, and check the final count.
+EXAMPLE=$(dirname "$CASES")/../../configs/example.yaml
+# shellcheck disable=SC2086
+timeout 120 "$SLUICE" $EAL --vdev net_null1,no-rx=1 -- --tenants "$EXAMPLE" --gen 2000 \
+	--stats-period 1 >"$TMP/cam.out" 2>"$TMP/cam.err" &
+cam_pid=$!
+results=0
+for _ in $(seq 60); do
+	results=$(sed -n 's/^  gen0 cameras: .*results \([0-9]*\):.*/\1/p' "$TMP/cam.out" | tail -n 1)
+	[ "${results:-0}" -ge 30 ] && break
+	sleep 0.5
+done
+kill -INT "$cam_pid"
+wait "$cam_pid"
+expect_status "example.yaml with --gen" 0 $?
+last=$(grep '^  gen0 cameras: ' "$TMP/cam.out" | tail -n 1)
+n=$(echo "$last" | sed -n 's/.*results \([0-9]*\): \([0-9]*\) right digit, 0 wrong, 0 failed$/\1 \2/p')
+set -- $n
+if [ $# -ne 2 ] || [ "$1" -lt 30 ] || [ "$1" -ne "$2" ]; then
+	fail "camera: expected >= 30 results, all the right digit; got: $last"
+fi
+
 # ---- EOF on stdin without quit ends the prompt cleanly ---------------------
 # shellcheck disable=SC2086
 printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Run every libFuzzer harness in BUILD_DIR/tests/fuzz for SECONDS each, over a
-# temporary copy of its seed corpus (tests/fuzz/corpus/<name>/), so the repo
-# is never written. Prints each harness's final "Done N runs" line; exits 1 if
-# any harness found a crash, leak, sanitizer report or timeout, and then
-# keeps the work directory (reproducer and log) and says where it is.
+# Run every libFuzzer harness in BUILD_DIR (tests/fuzz/fuzz_* and
+# npu-bridge/*/fuzz_*) for SECONDS each, over a temporary copy of its seed
+# corpus (tests/fuzz/corpus/<name>/), so the repo is never written. Prints
+# each harness's final "Done N runs" line; exits 1 if any harness found a
+# crash, leak, sanitizer report or timeout, and then keeps the work directory
+# (reproducer and log) and says where it is.
 #
 # Build first, with clang:
 #   CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=false \
 #       -Db_sanitize=address,undefined -Db_lundef=false
-#   ninja -C build-fuzz tests/fuzz/fuzz_parse tests/fuzz/fuzz_loader
+#   ninja -C build-fuzz
 set -euo pipefail
 
 usage() {
@@ -31,7 +32,9 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 
 ran=0
 failed=0
-for exe in "$build"/tests/fuzz/fuzz_*; do
+# Harnesses live in tests/fuzz, or beside the module they fuzz when its own
+# meson.build defines them (npu-bridge/model: fuzz_nmodel).
+for exe in "$build"/tests/fuzz/fuzz_* "$build"/npu-bridge/*/fuzz_*; do
 	# Skip meson's object directories (fuzz_*.p).
 	[ -f "$exe" ] && [ -x "$exe" ] || continue
 	name=${exe##*/fuzz_}

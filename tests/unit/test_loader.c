@@ -120,7 +120,7 @@ static void test_example(void **state)
 	assert_int_equal(
 	    sluice_config_load_file(SLUICE_SRC_DIR "/configs/example.yaml", &opts, &cfg, &d), 0);
 	assert_int_equal(d.count, 0);
-	assert_int_equal(cfg->nb_tenants, 3);
+	assert_int_equal(cfg->nb_tenants, 4);
 
 	t = sluice_config_tenant(cfg, "acme");
 	assert_non_null(t);
@@ -147,6 +147,14 @@ static void test_example(void **state)
 	assert_int_equal(t->matches[0].vni, 5000);
 	assert_true(t->rules[0].actions.flags & SLUICE_ACT_DECAP);
 	assert_int_equal(t->rules[0].actions.port, 0);
+
+	t = sluice_config_tenant(cfg, "hooli");
+	assert_non_null(t);
+	assert_int_equal(t->nb_npu_contexts, 1);
+	assert_string_equal(t->npu_contexts[0].model, "digits");
+	assert_int_equal(t->npu_contexts[0].input.width, 32);
+	assert_string_equal(t->rules[0].actions.npu_context, "digits");
+	assert_string_equal(cfg->npu.device, "swnpu");
 	sluice_config_free(cfg);
 }
 
@@ -220,7 +228,7 @@ static void test_all_constructs(void **state)
 	assert_int_equal(t->matches[4].pos.line, 9);
 	assert_int_equal(t->matches[4].pos.column, 9);
 	assert_int_equal(t->nb_npu_contexts, 2);
-	assert_string_equal(t->npu_contexts[1], "ctx1");
+	assert_string_equal(t->npu_contexts[1].name, "ctx1");
 	assert_int_equal(t->default_actions.flags, SLUICE_ACT_TO_NPU);
 	assert_string_equal(t->default_actions.npu_context, "ctx1");
 
@@ -373,7 +381,7 @@ static void test_document_errors(void **state)
 	expect("# only a comment\n",
 	       "t.yaml:1:1: file is empty; expected a mapping with key 'tenants'");
 	expect("- a\n", "t.yaml:1:1: expected a mapping with key 'tenants', got a list");
-	expect("tenant: []\n", "t.yaml:1:1: unknown key 'tenant' in file (expected tenants)",
+	expect("tenant: []\n", "t.yaml:1:1: unknown key 'tenant' in file (expected tenants, npu)",
 	       "t.yaml:1:1: missing key 'tenants'");
 	expect("tenants: {name: a}\n", "t.yaml:1:10: tenants: expected a list, got a mapping");
 	expect("tenants: []\n---\ntenants: []\n",
@@ -630,6 +638,177 @@ static void test_action_errors(void **state)
 	       "t.yaml:22:14: no terminal action (one of forward, drop, to_npu or switch is required)");
 }
 
+/* ---- NPU ------------------------------------------------------------------ */
+
+static void test_npu_valid(void **state)
+{
+	static const char yaml[] =
+	    "tenants:\n"
+	    "  - name: acme\n"
+	    "    match: [{port: 0}]\n"
+	    "    npu_contexts:\n"
+	    "      - old\n"
+	    "      - name: cam\n"
+	    "        model: digits\n"
+	    "        input: {format: rfc4175, pixel: rgb8, width: 64, height: 48, payload_type: 96}\n"
+	    "        weight: 3\n"
+	    "        priority: 7\n"
+	    "        quota_fps: 30\n"
+	    "        batch: {threshold: 4, timeout_us: 2000}\n"
+	    "        queue_depth: 8\n"
+	    "        window: 0x100000\n"
+	    "        result: {port: 1, dst_mac: \"02:00:00:00:00:0b\", src_mac: \"02:00:00:00:00:0a\",\n"
+	    "                 src_ip: 10.0.0.1, dst_ip: 10.0.0.2, sport: 7000, dport: 9000}\n"
+	    "      - {name: tens, model: digits, input: {format: tensor, width: 8, height: 8},\n"
+	    "         result: sender}\n"
+	    "    default: {to_npu: cam}\n"
+	    "npu:\n"
+	    "  device: swnpu,mem=64M\n"
+	    "  copy: dmadev\n"
+	    "  models:\n"
+	    "    - {name: digits, file: /abs/digits.snm}\n"
+	    "    - {name: rel, file: rel.snm}\n";
+	struct sluice_config *cfg = load_ok(yaml, NULL);
+	const struct sluice_tenant *t = &cfg->tenants[0];
+	const struct sluice_npu_context *c;
+
+	(void)state;
+	assert_string_equal(cfg->npu.device, "swnpu,mem=64M");
+	assert_int_equal(cfg->npu.copy, SLUICE_NPU_COPY_DMADEV);
+	assert_int_equal(cfg->npu.nb_models, 2);
+	assert_string_equal(cfg->npu.models[0].file, "/abs/digits.snm");
+	/* From a buffer, a relative file stays relative (to the current directory). */
+	assert_string_equal(cfg->npu.models[1].file, "rel.snm");
+	assert_int_equal(cfg->npu.models[1].pos.line, 25);
+	assert_int_equal(t->nb_npu_contexts, 3);
+	c = &t->npu_contexts[0];
+	assert_string_equal(c->name, "old");
+	assert_string_equal(c->model, "");
+	c = &t->npu_contexts[1];
+	assert_string_equal(c->name, "cam");
+	assert_string_equal(c->model, "digits");
+	assert_int_equal(c->input.format, SLUICE_NPU_FMT_RFC4175);
+	assert_int_equal(c->input.pixel, SLUICE_NPU_PIX_RGB8);
+	assert_int_equal(c->input.width, 64);
+	assert_int_equal(c->input.height, 48);
+	assert_int_equal(c->input.payload_type, 96);
+	assert_int_equal(c->weight, 3);
+	assert_int_equal(c->priority, 7);
+	assert_int_equal(c->quota_fps, 30);
+	assert_int_equal(c->batch_threshold, 4);
+	assert_int_equal(c->batch_timeout_us, 2000);
+	assert_int_equal(c->queue_depth, 8);
+	assert_int_equal(c->window, 0x100000);
+	assert_false(c->result.to_sender);
+	assert_int_equal(c->result.port, 1);
+	assert_int_equal(c->result.dst_mac[5], 0x0b);
+	assert_int_equal(c->result.src_mac[5], 0x0a);
+	assert_int_equal(c->result.src_ip, htonl(0x0a000001));
+	assert_int_equal(c->result.dst_ip, htonl(0x0a000002));
+	assert_int_equal(c->result.sport, 7000);
+	assert_int_equal(c->result.dport, 9000);
+	assert_int_equal(c->pos.line, 6);
+	assert_int_equal(c->pos.column, 9);
+	c = &t->npu_contexts[2];
+	assert_int_equal(c->input.format, SLUICE_NPU_FMT_TENSOR);
+	assert_int_equal(c->input.pixel, SLUICE_NPU_PIX_GRAY8);
+	assert_int_equal(c->weight, 1);
+	assert_int_equal(c->queue_depth, SLUICE_NPU_QUEUE_DEPTH_DEFAULT);
+	assert_int_equal(c->batch_threshold, 1);
+	assert_true(c->result.to_sender);
+	assert_string_equal(t->default_actions.npu_context, "cam");
+	sluice_config_free(cfg);
+}
+
+static void test_npu_errors(void **state)
+{
+	(void)state;
+	expect("npu:\n"
+	       "  device: [x]\n"
+	       "  copy: fast\n"
+	       "  modls: []\n"
+	       "  models:\n"
+	       "    - {name: digits, file: d.snm}\n"
+	       "    - {name: digits, file: e.snm}\n"
+	       "    - {file: f.snm}\n"
+	       "    - {name: empty, file: ''}\n"
+	       "    - nope\n"
+	       "tenants:\n"
+	       "  - name: acme\n"
+	       "    match: [{port: 0}]\n"
+	       "    npu_contexts:\n"
+	       "      - {name: a, model: digits}\n"
+	       "      - {name: b, model: nosuch, input: {format: rfc4175, width: 8, height: 8}}\n"
+	       "      - {name: c, model: digits, input: {format: h264, pixel: yuv, width: 8, height: 8, payload_type: 300}}\n"
+	       "      - {name: d, model: digits, input: {format: tensor, width: 8, height: 8, payload_type: 96}}\n"
+	       "      - {name: e, model: digits, input: {format: rfc4175, width: 8, height: 8},\n"
+	       "         batch: {timeout: 1}, queue_depth: 70000, window: 0x10000000000000000, colour: red}\n"
+	       "      - {name: f, model: digits, input: {format: rfc4175, width: 8, height: 8}, batch: {threshold: 20}}\n"
+	       "      - {name: g, model: digits, input: {format: rfc4175, width: 32, height: 32}, window: 1000}\n"
+	       "      - {name: h, model: digits, input: {format: rfc4175, width: 8, height: 8}, result: back}\n"
+	       "      - {name: i, model: digits, input: {format: rfc4175, width: 8, height: 8},\n"
+	       "         result: {port: 0, dst_mac: \"00:00:00:00:00:00\", src_mac: \"02:00:00:00:00:01\", src_ip: 10.0.0.1, dst_ip: 10.0.0.2, dport: 1}}\n"
+	       "      - {name: j, model: digits, input: {format: rfc4175, width: 8, height: 8}, result: {port: 0, dport: 70000}}\n"
+	       "      - {name: k, weight: 2}\n"
+	       "      - {model: digits}\n"
+	       "      - [x]\n"
+	       "      - {name: l, model: digits, input: {format: rfc4175, width: 0, height: 8}}\n"
+	       "      - {name: m, model: digits, input: {format: rfc4175, width: 8, height: 8}, weight: 0}\n"
+	       "      - {name: n, model: digits, input: {format: rfc4175, width: 8, height: 8}, priority: 8}\n"
+	       "      - {name: o, model: digits, input: {format: rfc4175, width: 8, height: 8}, queue_depth: 0}\n",
+	       "t.yaml:2:11: device: expected a scalar, got a list",
+	       "t.yaml:3:9: copy 'fast' is not cpu, dmadev or zerocopy",
+	       "t.yaml:4:3: unknown key 'modls' in npu (expected device, copy, models)",
+	       "t.yaml:7:8: model 'digits' already exists",
+	       "t.yaml:8:7: missing key 'name' in model",
+	       "t.yaml:9:21: model 'empty' has an empty file",
+	       "t.yaml:10:7: model: expected a mapping, got a scalar",
+	       "t.yaml:15:9: missing key 'input' in npu context",
+	       "t.yaml:16:19: model 'nosuch' is not one of the npu section's models",
+	       "t.yaml:17:50: format 'h264' is not rfc4175 or tensor",
+	       "t.yaml:17:63: pixel 'yuv' is not gray8 or rgb8",
+	       "t.yaml:17:103: payload_type 300 out of range 96..127",
+	       "t.yaml:18:79: payload_type applies to rfc4175 input only",
+	       "t.yaml:20:18: unknown key 'timeout' in batch (expected threshold, timeout_us)",
+	       "t.yaml:20:44: queue_depth 70000 out of range 1..1024",
+	       "t.yaml:20:59: window 0x10000000000000000 out of range 0..4294967296",
+	       "t.yaml:20:80: unknown key 'colour' in npu context (expected name, model, input, weight, "
+	       "priority, quota_fps, batch, queue_depth, window, result)",
+	       "t.yaml:21:89: threshold 20 out of range 1..16 (the queue_depth)",
+	       "t.yaml:22:83: window 1000 is too small for queue_depth 16 frames of 1024 bytes (at least 16384)",
+	       "t.yaml:23:89: result 'back' is not sender or a mapping (port, dst_mac, src_mac, src_ip, dst_ip, dport)",
+	       "t.yaml:25:28: dst_mac must not be 00:00:00:00:00:00",
+	       "t.yaml:26:89: missing key 'dst_mac' in result",
+	       "t.yaml:26:89: missing key 'src_mac' in result",
+	       "t.yaml:26:89: missing key 'src_ip' in result",
+	       "t.yaml:26:89: missing key 'dst_ip' in result",
+	       "t.yaml:26:106: dport 70000 out of range 1..65535",
+	       "t.yaml:27:9: npu context 'k' has no model; a context without one takes only a name",
+	       "t.yaml:28:9: missing key 'name' in npu context",
+	       "t.yaml:28:9: missing key 'input' in npu context",
+	       "t.yaml:29:9: npu context: expected a mapping, got a list",
+	       "t.yaml:30:59: width 0 out of range 1..4096",
+	       "t.yaml:31:81: weight 0 out of range 1..100",
+	       "t.yaml:32:81: priority 8 out of range 0..7",
+	       "t.yaml:33:81: queue_depth 0 out of range 1..1024");
+}
+
+/* A relative model file is taken from the tenant file's directory. */
+static void test_npu_model_path(void **state)
+{
+	struct sluice_load_opts opts = {.sz = sizeof(opts), .nb_ports = 3, .resolve_port = demo_ports};
+	struct sluice_config *cfg = NULL;
+	struct sluice_diags d;
+
+	(void)state;
+	assert_int_equal(
+	    sluice_config_load_file(SLUICE_SRC_DIR "/configs/example.yaml", &opts, &cfg, &d), 0);
+	assert_int_equal(cfg->npu.nb_models, 1);
+	assert_string_equal(cfg->npu.models[0].name, "digits");
+	assert_string_equal(cfg->npu.models[0].file, SLUICE_SRC_DIR "/configs/../models/digits.snm");
+	sluice_config_free(cfg);
+}
+
 /* ---- limits and the API --------------------------------------------------- */
 
 static void test_many_errors(void **state)
@@ -640,9 +819,13 @@ static void test_many_errors(void **state)
 	unsigned int i;
 
 	(void)state;
+	if (yaml == NULL) {
+		fail_msg("out of memory");
+		return; /* cmocka's fail_msg is not declared noreturn */
+	}
 	p += sprintf(p, "tenants:\n");
 	for (i = 0; i < 100; i++)
-		p += sprintf(p, "  - {name: t%u, match: [{port: 0, vlan: 4095}]}\n", i);
+		p += snprintf(p, (size_t)(yaml + 64 * 1024 - p), "  - {name: t%u, match: [{port: 0, vlan: 4095}]}\n", i);
 	assert_int_equal(load(yaml, NULL, &cfg, &d), -EINVAL);
 	assert_ptr_equal(cfg, POISON);
 	assert_int_equal(d.count, SLUICE_DIAG_MAX);
@@ -707,8 +890,10 @@ static void test_scale(void **state)
 	double secs;
 
 	(void)state;
-	if (yaml == NULL)
+	if (yaml == NULL) {
 		fail_msg("out of memory");
+		return; /* cmocka's fail_msg is not declared noreturn */
+	}
 	len += (size_t)snprintf(yaml + len, cap - len, "tenants:\n");
 	for (t = 0; t < 1000; t++) {
 		/* Half the flows in one tenant, so per-tenant checks see 50,050. */
@@ -718,13 +903,13 @@ static void test_scale(void **state)
 				       "- name: t%u\n  match: [{port: 0, vlan: %u}]\n  flows:\n", t,
 				       t + 1);
 		for (i = 0; i < nb; i++)
-			len += (size_t)sprintf(
-			    yaml + len,
+			len += (size_t)snprintf(
+			    yaml + len, cap - len,
 			    "  - {match: {proto: tcp, src: 10.0.%u.%u, dst: 10.1.0.1, "
 			    "sport: %u, dport: 80}, actions: [count, {forward: 1}]}\n",
 			    i >> 8 & 0xff, i & 0xff, i >> 16);
-		len += (size_t)sprintf(
-		    yaml + len,
+		len += (size_t)snprintf(
+		    yaml + len, cap - len,
 		    "  rules:\n  - {match: {proto: udp, dport: 53}, actions: [drop]}\n");
 		assert_true(len < cap - (1 << 20));
 	}
@@ -751,6 +936,8 @@ int main(void)
 	    cmocka_unit_test(test_number_errors), cmocka_unit_test(test_tenant_errors),
 	    cmocka_unit_test(test_nb_ports),	  cmocka_unit_test(test_flow_errors),
 	    cmocka_unit_test(test_rule_errors),	  cmocka_unit_test(test_action_errors),
+	    cmocka_unit_test(test_npu_valid), cmocka_unit_test(test_npu_errors),
+	    cmocka_unit_test(test_npu_model_path),
 	    cmocka_unit_test(test_many_errors),	  cmocka_unit_test(test_api),
 	    cmocka_unit_test(test_scale),
 		SLUICE_TEST_FDS_UNCHANGED,

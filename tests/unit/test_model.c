@@ -287,6 +287,225 @@ static void test_npu_context(void **state)
 }
 
 static struct sluice_actions g_a;
+static struct sluice_npu_context g_c;
+
+static int call_define(struct sluice_err *e)
+{
+	return sluice_model_npu_context_define(g_cfg, g_t, &g_c, e);
+}
+
+static struct sluice_npu_context digits_ctx(const char *name)
+{
+	struct sluice_npu_context c;
+
+	sluice_model_npu_context_init(&c);
+	snprintf(c.name, sizeof(c.name), "%s", name);
+	strcpy(c.model, "digits");
+	c.input.format = SLUICE_NPU_FMT_RFC4175;
+	c.input.pixel = SLUICE_NPU_PIX_GRAY8;
+	c.input.width = 32;
+	c.input.height = 32;
+	c.input.payload_type = 96;
+	return c;
+}
+
+/* Every check of a context with a model, its field and its exact text. */
+static void test_npu_define(void **state)
+{
+	struct sluice_npu_model_ref m = {.name = "digits", .file = "models/digits.snm"};
+	struct sluice_err err;
+	struct sluice_npu_context ok;
+
+	(void)state;
+	g_cfg = sluice_config_new(2);
+	g_t = tenant(g_cfg, "acme");
+	g_c = digits_ctx("cam0");
+	assert_err(call_define, -EINVAL, "model", "model 'digits' is not one of the npu section's models");
+	assert_int_equal(g_t->nb_npu_contexts, 0);
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), 0);
+	assert_int_equal(call_define(&err), 0);
+	assert_err(call_define, -EEXIST, "name", "npu context 'cam0' already declared");
+	assert_int_equal(g_t->nb_npu_contexts, 1);
+	ok = digits_ctx("cam1");
+
+#define BAD(stmt, fld, text)                                                                       \
+	do {                                                                                       \
+		g_c = ok;                                                                          \
+		stmt;                                                                              \
+		assert_err(call_define, -EINVAL, fld, text);                                       \
+	} while (0)
+	BAD(strcpy(g_c.name, "c 1"), "name", "npu context name 'c 1' has a character outside [A-Za-z0-9_.-]");
+	BAD(g_c.name[0] = '\0', "name", "npu context name is empty");
+	BAD(memset(g_c.name, 'a', sizeof(g_c.name)), "name", "npu context name is longer than 31 characters");
+	BAD(g_c.model[0] = '\0', "model", "npu context 'cam1' has no model; a context without one takes only a name");
+	BAD(g_c.input.format = 0, "format", "format 0 is not rfc4175 or tensor");
+	BAD(g_c.input.pixel = 2, "pixel", "pixel 2 is not gray8 or rgb8");
+	BAD(g_c.input.width = 0, "width", "width 0 out of range 1..4096");
+	BAD(g_c.input.height = 4097, "height", "height 4097 out of range 1..4096");
+	BAD(g_c.input.payload_type = 95, "payload_type", "payload_type 95 out of range 96..127 (or 0 for any)");
+	BAD(g_c.input.payload_type = 128, "payload_type", "payload_type 128 out of range 96..127 (or 0 for any)");
+	BAD(g_c.input.format = SLUICE_NPU_FMT_TENSOR, "payload_type", "payload_type applies to rfc4175 input only");
+	BAD(g_c.weight = 0, "weight", "weight 0 out of range 1..100");
+	BAD(g_c.weight = 101, "weight", "weight 101 out of range 1..100");
+	BAD(g_c.priority = 8, "priority", "priority 8 out of range 0..7");
+	BAD(g_c.quota_fps = 1000001, "quota_fps", "quota_fps 1000001 out of range 0..1000000");
+	BAD(g_c.queue_depth = 0, "queue_depth", "queue_depth 0 out of range 1..1024");
+	BAD(g_c.queue_depth = 1025, "queue_depth", "queue_depth 1025 out of range 1..1024");
+	BAD(g_c.batch_threshold = 17, "threshold", "threshold 17 out of range 1..16 (the queue_depth)");
+	BAD(g_c.batch_threshold = 0, "threshold", "threshold 0 out of range 1..16 (the queue_depth)");
+	BAD(g_c.batch_timeout_us = 1000001, "timeout_us", "timeout_us 1000001 out of range 0..1000000");
+	BAD(g_c.window = 16383, "window", "window 16383 is too small for queue_depth 16 frames of 1024 bytes (at least 16384)");
+	BAD(g_c.window = (1ull << 32) + 1, "window", "window 4294967297 out of range 0..4294967296");
+	g_c = ok;
+	g_c.result.to_sender = false;
+	g_c.result.port = 0;
+	assert_int_equal(sluice_model_parse_mac("02:00:00:00:00:0b", g_c.result.dst_mac), 0);
+	assert_int_equal(sluice_model_parse_mac("02:00:00:00:00:0a", g_c.result.src_mac), 0);
+	g_c.result.src_ip = htonl(0x0a000001);
+	g_c.result.dst_ip = htonl(0x0a000002);
+	g_c.result.dport = 9000;
+	ok = g_c;
+	BAD(g_c.result.port = 2, "port", "result port 2 does not exist (ports are 0..1)");
+	BAD(g_c.result.port = 64, "port", "result port 64 out of range 0..63");
+	BAD(memset(g_c.result.dst_mac, 0, 6), "dst_mac", "dst_mac must not be 00:00:00:00:00:00");
+	BAD(memset(g_c.result.src_mac, 0, 6), "src_mac", "src_mac must not be 00:00:00:00:00:00");
+	BAD(g_c.result.src_mac[0] = 1, "src_mac", "src_mac must not be a multicast address");
+	BAD(g_c.result.src_ip = 0, "src_ip", "src_ip must not be 0.0.0.0");
+	BAD(g_c.result.dst_ip = 0, "dst_ip", "dst_ip must not be 0.0.0.0");
+	BAD(g_c.result.dport = 0, "dport", "dport must not be 0");
+#undef BAD
+	/* Nothing above was added. */
+	assert_int_equal(g_t->nb_npu_contexts, 1);
+	g_c = ok;
+	g_c.window = 16384;
+	assert_int_equal(call_define(&err), 0);
+	assert_int_equal(g_t->nb_npu_contexts, 2);
+	assert_memory_equal(&g_t->npu_contexts[1].result, &ok.result, sizeof(ok.result));
+	assert_int_equal(g_t->npu_contexts[1].window, 16384);
+	assert_ptr_equal(sluice_model_npu_context_find(g_t, "cam1"), &g_t->npu_contexts[1]);
+	assert_null(sluice_model_npu_context_find(g_t, "cam2"));
+	/* A context by name only is a bare one: defaults, no model. */
+	assert_int_equal(sluice_model_npu_context_add(g_t, "plain", &err), 0);
+	assert_string_equal(g_t->npu_contexts[2].model, "");
+	assert_int_equal(g_t->npu_contexts[2].queue_depth, SLUICE_NPU_QUEUE_DEPTH_DEFAULT);
+	assert_true(g_t->npu_contexts[2].result.to_sender);
+	sluice_config_free(g_cfg);
+	g_cfg = NULL;
+	g_t = NULL;
+}
+
+static int call_npu_set(struct sluice_err *e)
+{
+	return sluice_model_npu_set(g_cfg, (const char *)g_a.npu_context, (enum sluice_npu_copy)g_a.port, e);
+}
+
+/* The npu section: device, copy mode, models; deleting what is in use. */
+static void test_npu_section(void **state)
+{
+	struct sluice_npu_model_ref m = {.name = "digits", .file = "m.snm"};
+	struct sluice_actions a = {.flags = SLUICE_ACT_TO_NPU, .npu_context = "cam0"};
+	struct sluice_config *c;
+	struct sluice_err err;
+	enum sluice_npu_copy copy;
+	enum sluice_npu_format fmt;
+	enum sluice_npu_pixel pix;
+	char big[SLUICE_NPU_PATH_MAX + 8];
+	unsigned int i;
+
+	(void)state;
+	g_cfg = sluice_config_new(0);
+	assert_int_equal(sluice_model_npu_set(g_cfg, "swnpu,mem=64M,profile=hailo8",
+					      SLUICE_NPU_COPY_DMADEV, &err), 0);
+	assert_string_equal(g_cfg->npu.device, "swnpu,mem=64M,profile=hailo8");
+	assert_int_equal(g_cfg->npu.copy, SLUICE_NPU_COPY_DMADEV);
+	memset(&g_a, 0, sizeof(g_a));
+	strcpy(g_a.npu_context, "sw npu");
+	assert_err(call_npu_set, -EINVAL, "device", "device 'sw npu' has a space or a non-printable character");
+	strcpy(g_a.npu_context, "swnpu");
+	g_a.port = 3;
+	assert_err(call_npu_set, -EINVAL, "copy", "copy 3 is not cpu, dmadev or zerocopy");
+	assert_int_equal(g_cfg->npu.copy, SLUICE_NPU_COPY_DMADEV);
+
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), 0);
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), -EEXIST);
+	assert_string_equal(err.field, "name");
+	assert_string_equal(err.msg, "model 'digits' already exists");
+	strcpy(m.name, "x/y");
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), -EINVAL);
+	assert_string_equal(err.msg, "model name 'x/y' has a character outside [A-Za-z0-9_.-]");
+	strcpy(m.name, "other");
+	m.file[0] = '\0';
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), -EINVAL);
+	assert_string_equal(err.field, "file");
+	assert_string_equal(err.msg, "model 'other' has an empty file");
+	memset(big, 'f', sizeof(big));
+	memcpy(m.file, big, sizeof(m.file));
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), -EINVAL);
+	assert_string_equal(err.msg, "model 'other' file is longer than 255 characters");
+	strcpy(m.file, "o.snm");
+	for (i = 1; i < SLUICE_NPU_MODEL_REFS_MAX; i++) {
+		snprintf(m.name, sizeof(m.name), "m%u", i);
+		assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), 0);
+	}
+	assert_int_equal(sluice_model_npu_model_add(g_cfg, &(struct sluice_npu_model_ref){
+		.name = "last", .file = "l"}, &err), -ENOSPC);
+	assert_string_equal(err.msg, "too many models (limit 64)");
+
+	/* A context uses the model, a rule and the default use the context. */
+	g_t = tenant(g_cfg, "acme");
+	g_c = digits_ctx("cam0");
+	assert_int_equal(call_define(&err), 0);
+	assert_int_equal(sluice_model_default_set(g_cfg, g_t, &a, &err), 0);
+	assert_int_equal(sluice_model_npu_model_del(g_cfg, "digits", &err), -EBUSY);
+	assert_string_equal(err.msg, "model 'digits' is used by npu context 'cam0' of tenant 'acme'");
+	assert_int_equal(sluice_model_npu_context_del(g_t, "cam0", &err), -EBUSY);
+	assert_string_equal(err.msg, "npu context 'cam0' is used by tenant 'acme' default");
+
+	/* A clone is deep: it has its own models and contexts. */
+	c = sluice_config_clone(g_cfg);
+	assert_non_null(c);
+	assert_string_equal(c->npu.device, "swnpu,mem=64M,profile=hailo8");
+	assert_int_equal(c->npu.nb_models, SLUICE_NPU_MODEL_REFS_MAX);
+	assert_ptr_not_equal(c->npu.models, g_cfg->npu.models);
+	assert_memory_equal(c->npu.models, g_cfg->npu.models,
+			    SLUICE_NPU_MODEL_REFS_MAX * sizeof(*c->npu.models));
+	assert_memory_equal(c->tenants[0].npu_contexts, g_t->npu_contexts, sizeof(g_c));
+	assert_int_equal(sluice_model_npu_model_del(c, "m5", &err), 0);
+	assert_int_equal(c->npu.nb_models, SLUICE_NPU_MODEL_REFS_MAX - 1);
+	assert_string_equal(c->npu.models[5].name, "m6");
+	assert_int_equal(g_cfg->npu.nb_models, SLUICE_NPU_MODEL_REFS_MAX);
+	sluice_config_free(c);
+
+	a.flags = SLUICE_ACT_DROP;
+	assert_int_equal(sluice_model_default_set(g_cfg, g_t, &a, &err), 0);
+	assert_int_equal(sluice_model_npu_context_del(g_t, "nope", &err), -ENOENT);
+	assert_string_equal(err.msg, "no npu context 'nope' in tenant 'acme'");
+	assert_int_equal(sluice_model_npu_context_del(g_t, "cam0", &err), 0);
+	assert_int_equal(g_t->nb_npu_contexts, 0);
+	assert_int_equal(sluice_model_npu_model_del(g_cfg, "digits", &err), 0);
+	assert_int_equal(sluice_model_npu_model_del(g_cfg, "digits", &err), -ENOENT);
+	assert_string_equal(err.msg, "no model 'digits'");
+	sluice_config_free(g_cfg);
+	g_cfg = NULL;
+	g_t = NULL;
+
+	/* Names both ways. */
+	assert_int_equal(sluice_npu_copy_parse("zerocopy", &copy), 0);
+	assert_int_equal(copy, SLUICE_NPU_COPY_ZEROCOPY);
+	assert_int_equal(sluice_npu_copy_parse("dma", &copy), -EINVAL);
+	assert_string_equal(sluice_npu_copy_name(SLUICE_NPU_COPY_DMADEV), "dmadev");
+	assert_string_equal(sluice_npu_copy_name((enum sluice_npu_copy)9), "unknown");
+	assert_int_equal(sluice_npu_format_parse("tensor", &fmt), 0);
+	assert_int_equal(fmt, SLUICE_NPU_FMT_TENSOR);
+	assert_int_equal(sluice_npu_format_parse("unknown", &fmt), -EINVAL);
+	assert_string_equal(sluice_npu_format_name(SLUICE_NPU_FMT_RFC4175), "rfc4175");
+	assert_string_equal(sluice_npu_format_name((enum sluice_npu_format)0), "unknown");
+	assert_int_equal(sluice_npu_pixel_parse("rgb8", &pix), 0);
+	assert_int_equal(pix, SLUICE_NPU_PIX_RGB8);
+	assert_int_equal(sluice_npu_pixel_parse("rgb", &pix), -EINVAL);
+	assert_string_equal(sluice_npu_pixel_name(SLUICE_NPU_PIX_GRAY8), "gray8");
+}
+
 
 static int call_actions_check(struct sluice_err *e)
 {
@@ -736,15 +955,138 @@ static void test_parsers(void **state)
 	assert_int_equal(sluice_model_parse_proto("-1", &proto, &any), -EINVAL);
 }
 
+/* ---- match delete, whole-tenant check -------------------------------------- */
+
+static void test_match_del(void **state)
+{
+	struct sluice_config *cfg = sluice_config_new(0);
+	struct sluice_match vlan = {.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 100};
+	struct sluice_match vni = {.kind = SLUICE_MATCH_VNI, .port = SLUICE_PORT_ANY, .vni = 7};
+	/* Fields the kind does not use do not take part in the lookup. */
+	struct sluice_match vlan_noise = {.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 100,
+					  .inner_vlan = 5, .vni = 9};
+	struct sluice_tenant *a, *b;
+	struct sluice_err err;
+
+	(void)state;
+	a = tenant(cfg, "a");
+	assert_int_equal(sluice_model_tenant_check(a, &err), -EINVAL);
+	assert_string_equal(err.field, "match");
+	assert_string_equal(err.msg, "tenant 'a' has no match; give at least one (e.g. {port: 0})");
+	assert_int_equal(sluice_model_match_add(cfg, a, &vlan, &err), 0);
+	assert_int_equal(sluice_model_match_add(cfg, a, &vni, &err), 0);
+	assert_int_equal(sluice_model_tenant_check(a, &err), 0);
+
+	vlan.vlan = 101;
+	assert_int_equal(sluice_model_match_del(cfg, a, &vlan, &err), -ENOENT);
+	assert_string_equal(err.field, "match");
+	assert_string_equal(err.msg, "tenant 'a' has no match port 0 vlan 101");
+	assert_int_equal(a->nb_matches, 2);
+	assert_int_equal(sluice_model_match_del(cfg, a, &vlan_noise, &err), 0);
+	assert_int_equal(a->nb_matches, 1);
+	assert_int_equal(a->matches[0].kind, SLUICE_MATCH_VNI);
+	/* The index forgot it too: another tenant may take it now, but not the VNI. */
+	b = tenant(cfg, "b");
+	a = sluice_config_tenant(cfg, "a");
+	vlan.vlan = 100;
+	assert_int_equal(sluice_model_match_add(cfg, b, &vlan, &err), 0);
+	assert_int_equal(sluice_model_match_add(cfg, b, &vni, &err), -EEXIST);
+	assert_int_equal(sluice_model_match_del(cfg, b, &vni, &err), -ENOENT);
+	assert_string_equal(err.msg, "tenant 'b' has no match vni 7");
+	assert_int_equal(sluice_model_match_del(cfg, a, &vni, &err), 0);
+	assert_int_equal(a->nb_matches, 0);
+	assert_int_equal(sluice_model_tenant_check(a, &err), -EINVAL);
+	assert_int_equal(sluice_model_match_add(cfg, b, &vni, &err), 0);
+	sluice_config_free(cfg);
+}
+
+static void test_ports_and_formats(void **state)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		uint16_t lo, hi;
+	} ports[] = {
+	    {"80", 0, 80, 80},		{"0", 0, 0, 0},		   {"65535", 0, 65535, 65535},
+	    {"1024-65535", 0, 1024, 65535}, {"any", 0, 0, 65535}, {"0x50", 0, 80, 80},
+	    {"90-80", 0, 90, 80},	{"65536", -ERANGE, 0, 0}, {"1-70000", -ERANGE, 0, 0},
+	    {"", -EINVAL, 0, 0},	{"-", -EINVAL, 0, 0},	   {"1-", -EINVAL, 0, 0},
+	    {"-1", -EINVAL, 0, 0},	{"80x", -EINVAL, 0, 0},	   {"0x", -EINVAL, 0, 0},
+	    {"99999x", -EINVAL, 0, 0},	{"1-2-3", -EINVAL, 0, 0},  {"ANY", -EINVAL, 0, 0},
+	    {" 80", -EINVAL, 0, 0},	{"8a", -EINVAL, 0, 0},
+	};
+	uint8_t a4[16] = {10, 1, 0, 0}, a6[16] = {0x20, 0x01, 0x0d, 0xb8}, fam, back[16], len;
+	uint8_t mac[6] = {0x02, 0xab, 0, 0, 0x10, 0xff}, mac2[6], proto;
+	char buf[SLUICE_FMT_PREFIX_MAX];
+	unsigned int i;
+	bool any;
+
+	(void)state;
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		uint16_t lo = 7, hi = 7;
+		int rc = sluice_model_parse_ports(ports[i].in, &lo, &hi);
+
+		if (rc != ports[i].rc)
+			fail_msg("parse_ports('%s') = %d, expected %d", ports[i].in, rc, ports[i].rc);
+		assert_int_equal(lo, rc == 0 ? ports[i].lo : 7);
+		assert_int_equal(hi, rc == 0 ? ports[i].hi : 7);
+	}
+
+	sluice_model_format_prefix(4, a4, 16, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0/16");
+	sluice_model_format_prefix(4, a4, 32, buf, sizeof(buf));
+	assert_string_equal(buf, "10.1.0.0");
+	sluice_model_format_prefix(4, a4, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+	sluice_model_format_prefix(6, a6, 32, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::/32");
+	sluice_model_format_prefix(6, a6, 128, buf, sizeof(buf));
+	assert_string_equal(buf, "2001:db8::");
+	/* Parsing the canonical form gives the value back. */
+	assert_int_equal(sluice_model_parse_prefix("2001:db8::/32", &fam, back, &len), 0);
+	assert_memory_equal(back, a6, 16);
+
+	sluice_model_format_ports(0, 65535, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+	sluice_model_format_ports(53, 53, buf, sizeof(buf));
+	assert_string_equal(buf, "53");
+	sluice_model_format_ports(1024, 65535, buf, sizeof(buf));
+	assert_string_equal(buf, "1024-65535");
+	sluice_model_format_ports(0, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+
+	for (i = 0; i < 256; i++) {
+		sluice_model_format_proto((uint8_t)i, false, buf, sizeof(buf));
+		assert_int_equal(sluice_model_parse_proto(buf, &proto, &any), 0);
+		assert_int_equal(proto, i);
+		assert_false(any);
+	}
+	sluice_model_format_proto(6, false, buf, sizeof(buf));
+	assert_string_equal(buf, "tcp");
+	sluice_model_format_proto(58, false, buf, sizeof(buf));
+	assert_string_equal(buf, "icmpv6");
+	sluice_model_format_proto(47, false, buf, sizeof(buf));
+	assert_string_equal(buf, "47");
+	sluice_model_format_proto(6, true, buf, sizeof(buf));
+	assert_string_equal(buf, "any");
+
+	sluice_model_format_mac(mac, buf, sizeof(buf));
+	assert_string_equal(buf, "02:ab:00:00:10:ff");
+	assert_int_equal(sluice_model_parse_mac(buf, mac2), 0);
+	assert_memory_equal(mac, mac2, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tenant_add),	cmocka_unit_test(test_tenant_limit),
 	    cmocka_unit_test(test_tenant_del),	cmocka_unit_test(test_match),
-	    cmocka_unit_test(test_npu_context), cmocka_unit_test(test_actions),
+	    cmocka_unit_test(test_npu_context), cmocka_unit_test(test_npu_define),
+	    cmocka_unit_test(test_npu_section), cmocka_unit_test(test_actions),
 	    cmocka_unit_test(test_flow_add),	cmocka_unit_test(test_flow_del),
 	    cmocka_unit_test(test_rule_add),	cmocka_unit_test(test_rule_limit),
 	    cmocka_unit_test(test_clone),	cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_match_del), cmocka_unit_test(test_ports_and_formats),
 		SLUICE_TEST_FDS_UNCHANGED,
 	};
 

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SLUICE_RPC_PRIV_H
+#define SLUICE_RPC_PRIV_H
+
+/* Shared by rpc.c, rpc_model.c and rpc_server.c; nothing else includes it. */
+
+#include "sluice_rpc.h"
+
+/* A quoted excerpt of untrusted text: 40 printable bytes and "...". */
+#define RPC_QUOTE_MAX 48
+
+const char *rpc_printable(const char *s, size_t len, char buf[RPC_QUOTE_MAX]);
+/* "an object", "a string"... */
+const char *rpc_type_name(const json_t *v);
+/* The last key of the current path, for messages ("sport"). */
+const char *rpc_key(const struct sluice_rpc_req *req);
+/* A JSON integer in 0..max. */
+int rpc_decode_uint(struct sluice_rpc_req *req, const json_t *v, uint64_t max, uint64_t *out);
+
+/* rpc_model.c: the tenant model's methods. */
+int rpc_model_register(struct sluice_rpc *rpc);
+
+#endif /* SLUICE_RPC_PRIV_H */
