@@ -426,7 +426,7 @@ static void test_rpc_methods(void **state)
 	(void)state;
 	l = ok("rpc_methods", NULL);
 	n = json_array_size(l);
-	assert_int_equal(n, 27);
+	assert_int_equal(n, 34);
 	for (i = 0; i < n; i++) {
 		m = json_array_get(l, i);
 		if (strcmp(str(m, "name"), "flow_add") == 0) {
@@ -446,7 +446,7 @@ static void test_rpc_methods(void **state)
 	/* A tenant's socket sees only what it may call; "tenant" is implied there. */
 	l = ok_in("a", "rpc_methods", NULL);
 	n = json_array_size(l);
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 26);
 	for (i = 0; i < n; i++) {
 		m = json_array_get(l, i);
 		assert_true(json_is_true(json_object_get(m, "tenant_ok")));
@@ -607,7 +607,7 @@ static void test_tenant_add_errors(void **state)
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"colour\":1}", INVALID_PARAMS,
 	    "colour",
 	    "unknown field 'colour' in params (expected name, match, npu_contexts, default, flows, "
-	    "rules)");
+	    "rules, vnics, uplink)");
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"flows\":[{\"matc\":{}}]}",
 	    INVALID_PARAMS, "flows[0].matc",
 	    "unknown field 'matc' in flow (expected name, match, actions)");
@@ -1463,7 +1463,7 @@ static void test_registry(void **state)
 	    "n: expected an integer, got a string");
 	err("silent", NULL, SLUICE_RPC_INTERNAL_ERROR, "", "silent failed");
 	r = ok("rpc_methods", NULL);
-	assert_int_equal(json_array_size(r), 29);
+	assert_int_equal(json_array_size(r), 36);
 
 	/* Options are checked. */
 	assert_null(sluice_rpc_new(NULL));
