@@ -450,9 +450,27 @@ if ! diff -u "$TMP/vnics-before" "$TMP/vnics-after" >"$TMP/diff"; then
 	fail "vnic list differs after a restart with the saved file"
 	sed 's/^/    | /' "$TMP/diff" >&2
 fi
-# Deleted: the socket goes, the listing is empty.
+# Deleted with a guest attached: the guest is cut off, the socket goes.
+rm -f "$TMP/guest.stop"
+/usr/bin/python3 - "$VDIR/acme-vm1.sock" "$CASES/.." "$TMP/guest.stop" >"$TMP/guest.out" 2>&1 <<'PY' &
+import os, sys, time
+sys.path.insert(0, sys.argv[2])
+from vhost_guest import Guest
+g = Guest(sys.argv[1])
+g.setup()
+end = time.monotonic() + 30
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.02)
+print("alive" if g.alive() else "cut off", flush=True)
+g.close()
+PY
+GUEST=$!
+wait_link vm1 up || fail "vnic list: link not up with a guest after the restart: $(vnics)"
 expect "vnic del" 0 $A vnic del acme vm1
 wait_path absent "$VDIR/acme-vm1.sock" || fail "$VDIR/acme-vm1.sock still there after vnic del"
+touch "$TMP/guest.stop"
+wait "$GUEST"
+[ "$(cat "$TMP/guest.out")" = "cut off" ] || fail "the guest of a deleted vnic: $(cat "$TMP/guest.out")"
 expect "vnic del again" 1 $A vnic del acme vm1
 expect_err "vnic del again" \
 	"sluicectl: vnic_del: no vnic 'vm1' in tenant 'acme' [name] (Not found, code -32003)"
