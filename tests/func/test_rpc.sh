@@ -62,6 +62,20 @@ start_sluice() {
 
 A="$CTL -s $RPC/admin.sock"
 
+# sluice's open descriptors once the server has closed the last finished
+# client's socket (it does on its next poll): two equal reads 50 ms apart,
+# at most 2 s.
+settled_fds() {
+	prev=$(ls /proc/"$PID"/fd | wc -l)
+	for _ in $(seq 40); do
+		sleep 0.05
+		cur=$(ls /proc/"$PID"/fd | wc -l)
+		[ "$cur" -eq "$prev" ] && break
+		prev=$cur
+	done
+	echo "$cur"
+}
+
 # wait_path present|absent PATH: poll for up to 5 s (the server syncs tenant sockets).
 wait_path() {
 	i=0
@@ -152,7 +166,7 @@ expect_out "rule list" "$TMP/want"
 
 # ---- refusals: exit 1 and a message that says what to fix -------------------
 # Every sluicectl call below is a connection of its own: none may leave a descriptor.
-fds_before=$(ls /proc/"$PID"/fd | wc -l)
+fds_before=$(settled_fds)
 expect "duplicate flow" 1 $A flow add globex name=g1 proto=udp src=10.2.0.9 dst=10.2.0.2 sport=53 dport=53 actions=drop
 expect_err "duplicate flow" \
 	"sluicectl: flow_add: flow 'g1' already exists [name] (Already exists, code -32002)"
@@ -197,7 +211,7 @@ grep -q '^acme ' "$TMP/out" && fail "globex's socket lists acme"
 expect "acme untouched" 0 $A flow list acme
 grep -q '^web ' "$TMP/out" || fail "acme's flow web is gone"
 
-fds_after=$(ls /proc/"$PID"/fd | wc -l)
+fds_after=$(settled_fds)
 [ "$fds_before" -eq "$fds_after" ] || fail "sluice had $fds_before open descriptors, then $fds_after"
 
 # ---- config save, restart with it, the same listings ------------------------

@@ -121,6 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    .stats = stub_stats,
 			    .ports = stub_ports,
 			    .resolve_port = stub_resolve},
+		    /* Tenant sockets may add vNICs under it: the seeds' paths. */
+		    .vnic_dir = "/run/sluice/vnic",
 		};
 
 		rpc = sluice_rpc_new(&o);
