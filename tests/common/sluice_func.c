@@ -12,11 +12,53 @@
 
 #include <cmocka.h>
 
+#include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include "sluice_func.h"
+#include "sluice_loader.h"
+#include "sluice_model.h"
+
+#ifndef SLUICE_SRC_DIR
+#error "SLUICE_SRC_DIR must be defined"
+#endif
+
+/* ---- the process ---- */
+
+int sluice_test_eal_init(int argc, char **argv, const struct sluice_test_ring_ports *ports)
+{
+	int rc;
+
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "cannot initialise EAL\n");
+		return -1;
+	}
+	rc = ports ? sluice_test_ring_ports_create(ports) : 0;
+	if (rc != 0) {
+		fprintf(stderr, "cannot create the ring ports: %s\n", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct sluice_config *sluice_test_config_load(const char *file)
+{
+	char path[512];
+	struct sluice_diags d;
+	struct sluice_config *cfg = NULL;
+	unsigned int i;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/tests/func/cases/%s", SLUICE_SRC_DIR, file);
+	rc = sluice_config_load_file(path, NULL, &cfg, &d);
+	for (i = 0; rc != 0 && i < d.count; i++)
+		fprintf(stderr, "%s\n", d.items[i].text);
+	assert_int_equal(rc, 0);
+	assert_non_null(cfg);
+	return cfg;
+}
 
 /* ---- frames ---- */
 

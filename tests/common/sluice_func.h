@@ -24,6 +24,25 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+struct sluice_config;
+struct sluice_test_ring_ports;
+
+/* ---- the process ------------------------------------------------------------------ */
+
+/*
+ * Initialise the EAL with the `argc` arguments `argv` (argv[0] the program's
+ * name), then create the ring ports `ports` (NULL: none). For main(), before
+ * the tests run. Returns 0, or -1 once it has said on stderr what failed.
+ */
+int sluice_test_eal_init(int argc, char **argv, const struct sluice_test_ring_ports *ports);
+
+/*
+ * The tenant file tests/func/cases/`file`, loaded (no overlay) and
+ * validated. Fails the test, after printing the loader's diagnostics, if it
+ * does not load. Release it with sluice_config_free().
+ */
+struct sluice_config *sluice_test_config_load(const char *file);
+
 /* ---- frames --------------------------------------------------------------------- */
 
 /*

@@ -46,7 +46,6 @@
 #error "SLUICE_SRC_DIR must be defined"
 #endif
 
-#define CASES SLUICE_SRC_DIR "/tests/func/cases/"
 #define NPORTS 4
 #define NQ 2
 #define RING_SZ 1024
@@ -130,23 +129,6 @@ static void dp_end(struct sluice_dp *dp)
 	sluice_test_assert_fds(fds_before);
 }
 
-static struct sluice_config *load(const char *file)
-{
-	char path[512];
-	struct sluice_diags d;
-	struct sluice_config *cfg = NULL;
-	unsigned int i;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s%s", CASES, file);
-	rc = sluice_config_load_file(path, NULL, &cfg, &d);
-	for (i = 0; rc != 0 && i < d.count; i++)
-		fprintf(stderr, "%s\n", d.items[i].text);
-	assert_int_equal(rc, 0);
-	assert_non_null(cfg);
-	return cfg;
-}
-
 struct apply_job {
 	struct sluice_dp *dp;
 	const struct sluice_config *cfg;
@@ -172,7 +154,7 @@ static void *apply_thread(void *arg)
 static int apply_file(struct sluice_dp *dp, const char *file, bool launched,
 		      struct sluice_err *err)
 {
-	struct sluice_config *cfg = load(file);
+	struct sluice_config *cfg = sluice_test_config_load(file);
 	struct apply_job j = { .dp = dp, .cfg = cfg };
 	pthread_t th;
 
@@ -246,8 +228,8 @@ struct mask {
 	uint32_t off, len;
 };
 
-static int frame_cmp(const struct sluice_test_frames *a, unsigned int i, const struct sluice_test_frames *b,
-		     unsigned int j, const struct mask *mk)
+static int frame_cmp(const struct sluice_test_frames *a, unsigned int i,
+		     const struct sluice_test_frames *b, unsigned int j, const struct mask *mk)
 {
 	uint32_t k;
 
@@ -620,7 +602,7 @@ static void test_apply_after_worker_poll(void **state)
 
 	(void)state;
 	sluice_dp_worker_poll(dp, 0);
-	cfg = load("classify.yaml");
+	cfg = sluice_test_config_load("classify.yaml");
 	j.cfg = cfg;
 	assert_int_equal(pthread_create(&th, NULL, apply_thread, &j), 0);
 	returned = SLUICE_TEST_WAIT(atomic_load(&j.done), 3, rte_pause());
@@ -664,14 +646,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &ports) != 0)
 		return 1;
-	}
-	if (sluice_test_ring_ports_create(&ports) != 0) {
-		fprintf(stderr, "cannot create the ring ports\n");
-		return 1;
-	}
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
 	return ret;

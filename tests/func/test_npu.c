@@ -46,7 +46,6 @@
 #error "SLUICE_SRC_DIR must be defined"
 #endif
 
-#define CASES SLUICE_SRC_DIR "/tests/func/cases/"
 #define NPORTS 4
 #define RING_SZ 4096
 #define MAX_FRAMES 8192
@@ -137,18 +136,8 @@ static void dp_end(struct sluice_dp *dp)
 
 static int apply(struct sluice_dp *dp, const char *file, struct sluice_err *err)
 {
-	char path[512];
-	struct sluice_diags d;
-	struct sluice_config *cfg = NULL;
-	unsigned int i;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s%s", CASES, file);
-	rc = sluice_config_load_file(path, NULL, &cfg, &d);
-	for (i = 0; rc != 0 && i < d.count; i++)
-		fprintf(stderr, "%s\n", d.items[i].text);
-	assert_int_equal(rc, 0);
-	rc = sluice_dp_apply(dp, cfg, err);
+	struct sluice_config *cfg = sluice_test_config_load(file);
+	int rc = sluice_dp_apply(dp, cfg, err);
 	sluice_config_free(cfg);
 	return rc;
 }
@@ -1095,7 +1084,6 @@ static void test_share_latency(void **state)
 	uint64_t a99[PACED_ROUNDS], f99[PACED_ROUNDS], a50[PACED_ROUNDS], f50[PACED_ROUNDS];
 	struct sluice_config *cfg = NULL;
 	uint64_t fb, am, fm;
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	unsigned int r, n;
 	char spec[512];
@@ -1104,7 +1092,7 @@ static void test_share_latency(void **state)
 	snprintf(spec, sizeof(spec), "swnpu,mem=32M,profile=%s/tests/func/cases/npu_20k.profile",
 		 SLUICE_SRC_DIR);
 	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, spec, 1, true);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	/* Equal shares; room for a stalled machine's backlog. */
 	cfg->tenants[0].npu_contexts[0].weight = 1;
 	cfg->tenants[0].npu_contexts[0].queue_depth = 64;
@@ -1211,14 +1199,13 @@ static void queue_frames(struct sluice_dp *dp, unsigned int port, unsigned int n
 static void test_sched_order(void **state)
 {
 	struct sluice_config *cfg = NULL;
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	uint32_t fa = 1, fb = 1;
 	char order[64];
 
 	(void)state;
 	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, NULL, 1, false);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	cfg->tenants[0].npu_contexts[0].priority = 1;
 	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
 	/* b's frames queue first; a's, of higher priority, still go first. */
@@ -1251,14 +1238,13 @@ static void test_batch(void **state)
 {
 	struct sluice_config *cfg = NULL;
 	struct sluice_bridge_ctx_stats st;
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	uint32_t fa = 1;
 	unsigned int k;
 
 	(void)state;
 	dp = dp_new(SLUICE_NPU_COPY_CPU);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	cfg->tenants[0].npu_contexts[0].batch_threshold = 4;
 	cfg->tenants[0].npu_contexts[0].batch_timeout_us = 1000;
 	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
@@ -1304,14 +1290,13 @@ static void test_quota(void **state)
 	struct sluice_config *cfg = NULL;
 	struct sluice_bridge_ctx_stats st;
 	struct flooder f = { .port = 0 };
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	uint64_t hz = rte_get_tsc_hz();
 	unsigned int step;
 
 	(void)state;
 	dp = dp_new(SLUICE_NPU_COPY_CPU);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	cfg->tenants[0].npu_contexts[0].quota_fps = 50;
 	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
 	sluice_config_free(cfg);
@@ -1516,14 +1501,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &ports) != 0)
 		return 1;
-	}
-	if (sluice_test_ring_ports_create(&ports) != 0) {
-		fprintf(stderr, "cannot create the ring ports\n");
-		return 1;
-	}
 	/* SLUICE_TEST_FILTER=test_share* runs a subset (cmocka's pattern). */
 	if (getenv("SLUICE_TEST_FILTER") != NULL)
 		cmocka_set_test_filter(getenv("SLUICE_TEST_FILTER"));

@@ -473,14 +473,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &ports) != 0)
 		return 1;
-	}
-	if (sluice_test_ring_ports_create(&ports) != 0) {
-		fprintf(stderr, "cannot create the ring ports\n");
-		return 1;
-	}
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
 	return ret;

@@ -775,14 +775,8 @@ int main(int argc, char **argv)
 	snprintf(sock_dir, sizeof(sock_dir), "/tmp/sluice-vnic-%d", (int)getpid());
 	if (mkdir(sock_dir, 0700) != 0 && errno != EEXIST)
 		return 1;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &uplink) != 0)
 		return 1;
-	}
-	if (sluice_test_ring_ports_create(&uplink) != 0) {
-		fprintf(stderr, "cannot create the uplink\n");
-		return 1;
-	}
 	guest_pool = rte_pktmbuf_pool_create("guest", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					     (int)rte_socket_id());
 	if (guest_pool == NULL) {
