@@ -179,26 +179,6 @@ static struct sluice_npu_stats stats(struct sluice_npu_dev *dev, uint16_t ctx)
 	return st;
 }
 
-static uint8_t *file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (f == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -627,7 +607,8 @@ static void test_reference_vectors(void **state)
 	size_t len;
 	(void)state;
 
-	file = file_read(SLUICE_SRC_DIR "/tests/unit/nmodel_vectors.bin", &len);
+	file = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/nmodel_vectors.bin", &len);
+	assert_true(len > 0);
 	assert_memory_equal(file, "SNV1", 4);
 	count = get32(file + 4);
 	assert_int_equal(count, 300);
@@ -708,7 +689,8 @@ static void test_digits(void **state)
 	size_t len;
 	(void)state;
 
-	file = file_read(SLUICE_SRC_DIR "/tests/unit/nmodel_digits.bin", &len);
+	file = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/nmodel_digits.bin", &len);
+	assert_true(len > 0);
 	assert_memory_equal(file, "SND1", 4);
 	count = get32(file + 4);
 	right_ref = get32(file + 8);
