@@ -1184,6 +1184,28 @@ static void test_fault_full(void **state)
 	sluice_npu_close(dev);
 }
 
+/* ---- Profile files -------------------------------------------------------------- */
+
+/* (Re)write the device profile file at `path` with `text`. */
+static void profile_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A new profile file with `text`; `path`, a mkstemp() template, becomes its name. */
+static void profile_new(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	profile_write(path, text);
+}
+
 /* ---- Context destroy with ops in flight ------------------------------------------ */
 
 static void test_destroy_inflight(void **state)
@@ -1194,16 +1216,10 @@ static void test_destroy_inflight(void **state)
 	uint64_t wa, wa2;
 	uint16_t model, a;
 	uint8_t *va;
-	FILE *f;
-	int fd;
 	(void)state;
 
 	/* Ops that take a modelled second each are still in flight when destroyed. */
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(f, "fixed_ns=1000000000\ngops=1000\n");
-	fclose(f);
+	profile_new(path, "fixed_ns=1000000000\ngops=1000\n");
 	snprintf(spec, sizeof(spec), "swnpu,mem=1M,profile=%s", path);
 	dev = dev_open(spec);
 	unlink(path);
@@ -1243,18 +1259,13 @@ static void test_timing(void **state)
 	struct sluice_npu_dev *dev;
 	uint16_t model, a, b;
 	uint64_t wa, wb;
-	FILE *f;
-	int fd;
+	char text[160];
 	(void)state;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(
-	    f,
-	    "# a slow test chip\nname = slowchip\nfixed_ns=%llu\n  switch_ns = %llu\ngops=%llu\n",
-	    T_FIXED, T_SWITCH, T_GOPS);
-	fclose(f);
+	snprintf(text, sizeof(text),
+		 "# a slow test chip\nname = slowchip\nfixed_ns=%llu\n  switch_ns = %llu\ngops=%llu\n",
+		 T_FIXED, T_SWITCH, T_GOPS);
+	profile_new(path, text);
 	snprintf(spec, sizeof(spec), "swnpu,mem=1M,poll_us=0,profile=%s", path);
 	dev = dev_open(spec);
 	assert_int_equal(sluice_npu_info_get(dev, &info), 0);
@@ -1321,23 +1332,15 @@ static void test_timing(void **state)
 	sluice_npu_close(dev);
 
 	/* Profile files: unknown keys and a missing rate are refused. */
-	f = fopen(path, "w");
-	fprintf(f, "gops=5\ncolour=blue\n");
-	fclose(f);
+	profile_write(path, "gops=5\ncolour=blue\n");
 	errno = 0;
 	assert_null(sluice_npu_open(spec));
 	assert_int_equal(errno, EINVAL);
-	f = fopen(path, "w");
-	fprintf(f, "fixed_ns=5\n");
-	fclose(f);
+	profile_write(path, "fixed_ns=5\n");
 	assert_null(sluice_npu_open(spec));
-	f = fopen(path, "w");
-	fprintf(f, "gops=0\n");
-	fclose(f);
+	profile_write(path, "gops=0\n");
 	assert_null(sluice_npu_open(spec));
-	f = fopen(path, "w");
-	fprintf(f, "gops=1\nfixed_ns=2000000000\n");
-	fclose(f);
+	profile_write(path, "gops=1\nfixed_ns=2000000000\n");
 	assert_null(sluice_npu_open(spec));
 	unlink(path);
 }
