@@ -64,7 +64,8 @@ struct sluice_config *sluice_test_config_load(const char *file)
 
 struct sluice_test_frames *sluice_test_frames_new(unsigned int cap, uint32_t frame_max)
 {
-	size_t hdr = sizeof(struct sluice_test_frames) + cap * (sizeof(uint32_t) + sizeof(uint8_t *));
+	size_t hdr =
+	    sizeof(struct sluice_test_frames) + cap * (sizeof(uint32_t) + sizeof(uint8_t *));
 	struct sluice_test_frames *f = calloc(1, hdr + (size_t)cap * frame_max);
 	uint8_t *bytes;
 	unsigned int i;

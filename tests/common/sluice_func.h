@@ -136,7 +136,7 @@ struct sluice_test_ring_ports {
 	/* Prefix of the rings', ports' and pool's names (unique in the process). */
 	const char *name;
 	uint16_t nb_ports;
-	uint16_t nb_rxq, nb_txq; /* queues per port */
+	uint16_t nb_rxq, nb_txq;       /* queues per port */
 	unsigned int rx_size, tx_size; /* entries per ring, powers of 2 */
 	/* Every TX queue of a port onto the same (multi-producer) ring. */
 	bool tx_one_ring;

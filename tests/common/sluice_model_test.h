@@ -31,8 +31,7 @@
 static const struct sluice_pos sluice_test_no_pos;
 
 /* Add a tenant `name` to `cfg` (no matches, no default); fail the test if refused. */
-static inline struct sluice_tenant *sluice_test_tenant(struct sluice_config *cfg,
-						       const char *name)
+static inline struct sluice_tenant *sluice_test_tenant(struct sluice_config *cfg, const char *name)
 {
 	struct sluice_tenant *t = NULL;
 	struct sluice_err err;

@@ -64,7 +64,8 @@ static int fds_before;
 static void expect_u64(const char *what, const char *name, uint64_t got, uint64_t exp)
 {
 	if (got != exp)
-		sluice_test_mismatch("%s %s: got %" PRIu64 ", expected %" PRIu64, what, name, got, exp);
+		sluice_test_mismatch("%s %s: got %" PRIu64 ", expected %" PRIu64, what, name, got,
+				     exp);
 }
 
 /* ---- pcap files (written by vectors.py: little endian, Ethernet) ------------ */
@@ -192,8 +193,8 @@ static unsigned int inject(struct sluice_dp *dp, const char *scn, const char *st
 		vec_path(path, sizeof(path), scn, step, "in", (int)p);
 		sluice_test_pcap_load(path, f);
 		for (i = 0; i < f->n; i++) {
-			struct rte_mbuf *m = sluice_test_mbuf(sluice_dp_pool(dp), f->data[i], f->len[i],
-							  seg);
+			struct rte_mbuf *m =
+			    sluice_test_mbuf(sluice_dp_pool(dp), f->data[i], f->len[i], seg);
 
 			if (seg && f->len[i] > seg)
 				assert_true(m->nb_segs >= 2 && m->data_len == seg);
@@ -260,8 +261,8 @@ static void compare_port(const char *scn, const char *step, uint16_t port, bool 
 	sluice_test_pcap_load(path, exp);
 	collect(port, got);
 	if (got->n != exp->n)
-		sluice_test_mismatch("%s/%s port %u: %u frames sent, expected %u", scn, step, port, got->n,
-			 exp->n);
+		sluice_test_mismatch("%s/%s port %u: %u frames sent, expected %u", scn, step, port,
+				     got->n, exp->n);
 	for (i = 0; i < got->n; i++) {
 		bool found = false;
 
@@ -275,8 +276,8 @@ static void compare_port(const char *scn, const char *step, uint16_t port, bool 
 			j = i;
 		}
 		if (!found) {
-			sluice_test_mismatch("%s/%s port %u: frame %u differs from the reference", scn, step,
-				 port, i);
+			sluice_test_mismatch("%s/%s port %u: frame %u differs from the reference",
+					     scn, step, port, i);
 			sluice_test_hexdump("sent", got->data[i], got->len[i]);
 			if (j < exp->n)
 				sluice_test_hexdump("expected", exp->data[j], exp->len[j]);
@@ -289,11 +290,13 @@ static void compare_port(const char *scn, const char *step, uint16_t port, bool 
 			uint16_t v0 = (uint16_t)(got->data[0][mk->off] << 8 | got->data[0][mk->off + 1]);
 
 			if (v < 49152)
-				sluice_test_mismatch("%s/%s port %u frame %u: hashed udp_src %u below 49152", scn,
-					 step, port, i, v);
+				sluice_test_mismatch(
+				    "%s/%s port %u frame %u: hashed udp_src %u below 49152", scn,
+				    step, port, i, v);
 			if (v != v0)
-				sluice_test_mismatch("%s/%s port %u frame %u: udp_src %u, frame 0 had %u", scn,
-					 step, port, i, v, v0);
+				sluice_test_mismatch(
+				    "%s/%s port %u frame %u: udp_src %u, frame 0 had %u", scn, step,
+				    port, i, v, v0);
 		}
 	}
 	free(exp);
@@ -346,7 +349,8 @@ static unsigned int check_expect(struct sluice_dp *dp, const char *scn, const ch
 		} else if (sscanf(line, "absent %63s", a) == 1) {
 			rc = sluice_dp_tenant_stats(dp, a, &ct);
 			if (rc != -ENOENT)
-				sluice_test_mismatch("%s/%s tenant %s: rc %d, expected -ENOENT", scn, step, a, rc);
+				sluice_test_mismatch("%s/%s tenant %s: rc %d, expected -ENOENT",
+						     scn, step, a, rc);
 		} else if (sscanf(line, "flow %63s %63s %63s %llu %llu", a, b, c, &x, &y) == 5) {
 			snprintf(name, sizeof(name), "%s/%s %s %s %s", scn, step, a, b, c);
 			rc = sluice_dp_flow_stats(dp, a, b[0], c, &fs);
@@ -639,9 +643,14 @@ int main(int argc, char **argv)
 	};
 	/* Port numbers in the tenant files are these. */
 	const struct sluice_test_ring_ports ports = {
-		.name = "tp", .nb_ports = NPORTS, .nb_rxq = NQ, .nb_txq = NQ,
-		.rx_size = RING_SZ, .tx_size = RING_SZ,
-		.rx = &rx_ring[0][0], .tx = &tx_ring[0][0],
+		.name = "tp",
+		.nb_ports = NPORTS,
+		.nb_rxq = NQ,
+		.nb_txq = NQ,
+		.rx_size = RING_SZ,
+		.tx_size = RING_SZ,
+		.rx = &rx_ring[0][0],
+		.tx = &tx_ring[0][0],
 	};
 	int ret;
 

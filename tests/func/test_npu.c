@@ -211,8 +211,8 @@ static bool frames_pending(struct sluice_dp *dp, const char *const (*ctxs)[2], u
 			continue;
 		busy |= st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE] !=
 			st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] +
-				st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS] +
-				(cancelled ? st.ctr[SLUICE_BRIDGE_CTR_FRAMES_CANCELLED] : 0);
+			    st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS] +
+			    (cancelled ? st.ctr[SLUICE_BRIDGE_CTR_FRAMES_CANCELLED] : 0);
 	}
 	return busy;
 }
@@ -223,9 +223,8 @@ static bool frames_pending(struct sluice_dp *dp, const char *const (*ctxs)[2], u
  */
 static void quiesce(struct sluice_dp *dp)
 {
-	assert_true(SLUICE_TEST_WAIT((drive(dp), !frames_pending(dp, all_ctxs, RTE_DIM(all_ctxs),
-								   true)),
-				     WAIT_S, (void)0));
+	assert_true(SLUICE_TEST_WAIT(
+	    (drive(dp), !frames_pending(dp, all_ctxs, RTE_DIM(all_ctxs), true)), WAIT_S, (void)0));
 }
 
 /* As quiesce(), for the sharing tests' tenants; what they send is freed. */
@@ -345,12 +344,16 @@ static unsigned int compare_results(const char *scn, const struct labels *lb)
 			rte_pktmbuf_free(m);
 			got++;
 			if (!checksums_ok(d, len))
-				sluice_test_mismatch("%s port %u: result %u has a bad IP or UDP checksum", scn, p, got);
+				sluice_test_mismatch(
+				    "%s port %u: result %u has a bad IP or UDP checksum", scn, p,
+				    got);
 			for (j = 0; j < exp->n && !found; j++)
 				if (!used[j] && result_eq(d, len, exp->data[j], exp->len[j]))
 					found = used[j] = true;
 			if (!found) {
-				sluice_test_mismatch("%s port %u: result %u matches no reference result", scn, p, got);
+				sluice_test_mismatch(
+				    "%s port %u: result %u matches no reference result", scn, p,
+				    got);
 				sluice_test_hexdump("sent", d, len);
 				continue;
 			}
@@ -367,7 +370,8 @@ static unsigned int compare_results(const char *scn, const struct labels *lb)
 			}
 		}
 		if (got != exp->n)
-			sluice_test_mismatch("%s port %u: %u results, expected %u", scn, p, got, exp->n);
+			sluice_test_mismatch("%s port %u: %u results, expected %u", scn, p, got,
+					     exp->n);
 		free(used);
 		free(exp);
 	}
@@ -441,26 +445,29 @@ static void check_expect(struct sluice_dp *dp, const char *scn, struct labels *l
 			    k == SLUICE_BRIDGE_CTR_FRAMES_GATHERED || k == SLUICE_BRIDGE_CTR_ZC_COPIED)
 				continue;
 			if (st.ctr[k] != want[i][k])
-				sluice_test_mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
-					 ctxs[i][0], ctxs[i][1], sluice_bridge_ctr_name(k), st.ctr[k],
-					 want[i][k]);
+				sluice_test_mismatch(
+				    "%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
+				    ctxs[i][0], ctxs[i][1], sluice_bridge_ctr_name(k), st.ctr[k],
+				    want[i][k]);
 		}
 		for (k = 1; k < SLUICE_ASM_ERR_MAX; k++)
 			if (st.asm_err[k] != want_asm[i][k])
-				sluice_test_mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
-					 ctxs[i][0], ctxs[i][1], sluice_asm_err_name(k), st.asm_err[k],
-					 want_asm[i][k]);
+				sluice_test_mismatch(
+				    "%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
+				    ctxs[i][0], ctxs[i][1], sluice_asm_err_name(k), st.asm_err[k],
+				    want_asm[i][k]);
 		if (st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] && !st.ctr[SLUICE_BRIDGE_CTR_BATCHES])
-			sluice_test_mismatch("%s: %s/%s inferred frames in no batch", scn, ctxs[i][0], ctxs[i][1]);
+			sluice_test_mismatch("%s: %s/%s inferred frames in no batch", scn,
+					     ctxs[i][0], ctxs[i][1]);
 		if (st.dev.window_faults != 0)
-			sluice_test_mismatch("%s: %s/%s window faults %" PRIu64, scn, ctxs[i][0], ctxs[i][1],
-				 st.dev.window_faults);
+			sluice_test_mismatch("%s: %s/%s window faults %" PRIu64, scn, ctxs[i][0],
+					     ctxs[i][1], st.dev.window_faults);
 	}
 	sluice_dp_drop_stats(dp, drops);
 	for (k = 1; k < SLUICE_DROP_MAX; k++)
 		if (drops[k] != want_drop[k])
-			sluice_test_mismatch("%s: drop %s = %" PRIu64 ", expected %" PRIu64, scn, sluice_drop_name(k),
-				 drops[k], want_drop[k]);
+			sluice_test_mismatch("%s: drop %s = %" PRIu64 ", expected %" PRIu64, scn,
+					     sluice_drop_name(k), drops[k], want_drop[k]);
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
@@ -1307,8 +1314,8 @@ static void test_quota(void **state)
 	 */
 	for (step = 0; step < 2000; step++) {
 		flood(dp, &f, 4);
-		SLUICE_TEST_WAIT((drive(dp), ctx_stats(dp, "a", "t", &st), st.inflight == 0), WAIT_S,
-				 (void)0);
+		SLUICE_TEST_WAIT((drive(dp), ctx_stats(dp, "a", "t", &st), st.inflight == 0),
+				 WAIT_S, (void)0);
 		drain_port(0);
 		sluice_test_clock_advance(hz / 1000);
 	}
@@ -1495,8 +1502,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_share_latency, teardown),
 	};
 	const struct sluice_test_ring_ports ports = {
-		.name = "np", .nb_ports = NPORTS, .nb_rxq = 1, .nb_txq = 1,
-		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = rx_ring, .tx = tx_ring,
+		.name = "np",
+		.nb_ports = NPORTS,
+		.nb_rxq = 1,
+		.nb_txq = 1,
+		.rx_size = RING_SZ,
+		.tx_size = RING_SZ,
+		.rx = rx_ring,
+		.tx = tx_ring,
 	};
 	int ret;
 

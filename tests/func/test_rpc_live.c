@@ -175,8 +175,8 @@ static void *client_main(void *arg)
 			 * apply may otherwise fall between two polls and its successor
 			 * follow before the next one). Bounded.
 			 */
-			if (!SLUICE_TEST_WAIT(atomic_load(&polls_done) >= c->after + SETTLE_POLLS, 10,
-					      nanosleep(&nap, NULL))) {
+			if (!SLUICE_TEST_WAIT(atomic_load(&polls_done) >= c->after + SETTLE_POLLS,
+					      10, nanosleep(&nap, NULL))) {
 				snprintf(client_error, sizeof(client_error),
 					 "change %u: no poll for 10 s", n - 1);
 				goto out;
@@ -467,8 +467,14 @@ int main(int argc, char **argv)
 	};
 	/* Room in the TX rings for everything a poll sends while the test checks. */
 	const struct sluice_test_ring_ports ports = {
-	    .name = "lp", .nb_ports = NPORTS, .nb_rxq = 1, .nb_txq = 1,
-	    .rx_size = RING_SZ, .tx_size = RING_SZ * 4, .rx = rx_ring, .tx = tx_ring,
+	    .name = "lp",
+	    .nb_ports = NPORTS,
+	    .nb_rxq = 1,
+	    .nb_txq = 1,
+	    .rx_size = RING_SZ,
+	    .tx_size = RING_SZ * 4,
+	    .rx = rx_ring,
+	    .tx = tx_ring,
 	};
 	int ret;
 

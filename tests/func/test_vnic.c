@@ -414,11 +414,13 @@ static void check_expect(struct sluice_dp *dp, const char *step)
 			rc = sluice_dp_l2_lookup(dp, a, mac, vnic, &st);
 			if (strcmp(c, "none") == 0) {
 				if (rc != -ENOENT)
-					sluice_test_mismatch("%s: %s %s: rc %d, expected unknown", step, a, b, rc);
+					sluice_test_mismatch("%s: %s %s: rc %d, expected unknown",
+							     step, a, b, rc);
 			} else if (rc != 0 || strcmp(vnic, strcmp(c, "uplink") ? c : "") != 0 ||
 				   st != (strcmp(d, "static") == 0)) {
-				sluice_test_mismatch("%s: %s %s: rc %d -> '%s' %s, expected %s %s", step, a, b, rc,
-					 rc ? "" : vnic, st ? "static" : "learned", c, d);
+				sluice_test_mismatch("%s: %s %s: rc %d -> '%s' %s, expected %s %s",
+						     step, a, b, rc, rc ? "" : vnic,
+						     st ? "static" : "learned", c, d);
 			}
 		} else {
 			fail_msg("%s: bad line %s", path, line);
@@ -763,9 +765,15 @@ int main(int argc, char **argv)
 	};
 	/* The uplink is port 0; two TX queues (two workers) onto one multi-producer ring. */
 	const struct sluice_test_ring_ports uplink = {
-		.name = "up", .nb_ports = 1, .nb_rxq = 1, .nb_txq = 2,
-		.rx_size = RING_SZ, .tx_size = RING_SZ, .tx_one_ring = true,
-		.rx = &up_rx, .tx = &up_tx,
+		.name = "up",
+		.nb_ports = 1,
+		.nb_rxq = 1,
+		.nb_txq = 2,
+		.rx_size = RING_SZ,
+		.tx_size = RING_SZ,
+		.tx_one_ring = true,
+		.rx = &up_rx,
+		.tx = &up_tx,
 	};
 	int ret;
 

@@ -1090,7 +1090,8 @@ static void test_tensor_permutations(void **state)
 	/* 60 bytes in chunks of 11: 6 chunks. */
 	check_permutations(&g, 21, 11, 0x7ffffff0u, 0);
 	/* Reversed 64 chunks: within the default window of 64, not within 63. */
-	check_reverse_window(geom(SLUICE_ASM_TENSOR, SLUICE_ASM_GRAY8, 64, 8, 0), 22, 8, 1, 0, 2, 0);
+	check_reverse_window(geom(SLUICE_ASM_TENSOR, SLUICE_ASM_GRAY8, 64, 8, 0), 22, 8, 1, 0, 2,
+			     0);
 }
 
 static void test_tensor_loss_dup(void **state)

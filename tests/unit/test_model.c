@@ -92,13 +92,14 @@ static void test_tenant_add(void **state)
 	sluice_assert_err(call_tenant_add, -EINVAL, "name", "tenant name is empty");
 	g_name = "a b";
 	sluice_assert_err(call_tenant_add, -EINVAL, "name",
-		   "tenant name 'a b' has a character outside [A-Za-z0-9_.-]");
+			  "tenant name 'a b' has a character outside [A-Za-z0-9_.-]");
 	g_name = "tab\there";
 	sluice_assert_err(call_tenant_add, -EINVAL, "name",
-		   "tenant name 'tab?here' has a character outside [A-Za-z0-9_.-]");
+			  "tenant name 'tab?here' has a character outside [A-Za-z0-9_.-]");
 	g_name = "abcdefghijklmnopqrstuvwxyz0123456";
-	sluice_assert_err(call_tenant_add, -EINVAL, "name",
-		   "tenant name 'abcdefghijklmnopqrstuvwxyz0123456' is longer than 31 characters");
+	sluice_assert_err(
+	    call_tenant_add, -EINVAL, "name",
+	    "tenant name 'abcdefghijklmnopqrstuvwxyz0123456' is longer than 31 characters");
 	g_name = "abcdefghijklmnopqrstuvwxyz01234"; /* exactly 31 */
 	assert_int_equal(call_tenant_add(&err), 0);
 	assert_int_equal(cfg->nb_tenants, 2);
@@ -114,7 +115,8 @@ static void test_tenant_limit(void **state)
 	(void)state;
 	for (i = 0; i < SLUICE_TENANTS_MAX; i++) {
 		snprintf(name, sizeof(name), "t%u", i);
-		assert_int_equal(sluice_model_tenant_add(cfg, name, sluice_test_no_pos, NULL, NULL), 0);
+		assert_int_equal(sluice_model_tenant_add(cfg, name, sluice_test_no_pos, NULL, NULL),
+				 0);
 	}
 	g_cfg = cfg;
 	g_name = "onemore";
@@ -194,17 +196,20 @@ static void test_match(void **state)
 	g_cfg = cfg;
 	g_t = b;
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 100};
-	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0 vlan 100");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'acme' already matches port 0 vlan 100");
 	g_t = a;
-	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0 vlan 100");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'acme' already matches port 0 vlan 100");
 	g_m = (struct sluice_match){
 	    .kind = SLUICE_MATCH_QINQ, .port = 0, .vlan = 100, .inner_vlan = 200};
 	sluice_assert_err(call_match_add, -EEXIST, "",
-		   "tenant 'acme' already matches port 0 vlan 100 inner_vlan 200");
+			  "tenant 'acme' already matches port 0 vlan 100 inner_vlan 200");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VNI, .port = SLUICE_PORT_ANY, .vni = 5000};
 	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'globex' already matches vni 5000");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VNI, .port = 1, .vni = 5000};
-	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'globex' already matches port 1 vni 5000");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'globex' already matches port 1 vni 5000");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_PORT, .port = 0};
 	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0");
 
@@ -214,7 +219,8 @@ static void test_match(void **state)
 	sluice_assert_err(call_match_add, -EINVAL, "vlan", "vlan 0 out of range 1..4094");
 	g_m = (struct sluice_match){
 	    .kind = SLUICE_MATCH_QINQ, .port = 0, .vlan = 5, .inner_vlan = 4095};
-	sluice_assert_err(call_match_add, -EINVAL, "inner_vlan", "inner_vlan 4095 out of range 1..4094");
+	sluice_assert_err(call_match_add, -EINVAL, "inner_vlan",
+			  "inner_vlan 4095 out of range 1..4094");
 	g_m = (struct sluice_match){
 	    .kind = SLUICE_MATCH_VNI, .port = SLUICE_PORT_ANY, .vni = SLUICE_VNI_MAX + 1};
 	sluice_assert_err(call_match_add, -EINVAL, "vni", "vni 16777216 out of range 0..16777215");
@@ -223,7 +229,8 @@ static void test_match(void **state)
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_PORT, .port = SLUICE_PORT_ANY};
 	sluice_assert_err(call_match_add, -EINVAL, "port", "port 65535 out of range 0..63");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VLAN, .port = 3, .vlan = 1};
-	sluice_assert_err(call_match_add, -EINVAL, "port", "port 3 does not exist (ports are 0..2)");
+	sluice_assert_err(call_match_add, -EINVAL, "port",
+			  "port 3 does not exist (ports are 0..2)");
 	g_m = (struct sluice_match){.kind = 9};
 	sluice_assert_err(call_match_add, -EINVAL, "", "unknown match kind 9");
 	/* Failed calls changed nothing. */
@@ -300,7 +307,8 @@ static void test_npu_define(void **state)
 	g_cfg = sluice_config_new(2);
 	g_t = sluice_test_tenant(g_cfg, "acme");
 	g_c = digits_ctx("cam0");
-	sluice_assert_err(call_define, -EINVAL, "model", "model 'digits' is not one of the npu section's models");
+	sluice_assert_err(call_define, -EINVAL, "model",
+			  "model 'digits' is not one of the npu section's models");
 	assert_int_equal(g_t->nb_npu_contexts, 0);
 	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), 0);
 	assert_int_equal(call_define(&err), 0);
@@ -312,7 +320,7 @@ static void test_npu_define(void **state)
 	do {                                                                                       \
 		g_c = ok;                                                                          \
 		stmt;                                                                              \
-		sluice_assert_err(call_define, -EINVAL, fld, text);                                       \
+		sluice_assert_err(call_define, -EINVAL, fld, text);                                \
 	} while (0)
 	BAD(strcpy(g_c.name, "c 1"), "name", "npu context name 'c 1' has a character outside [A-Za-z0-9_.-]");
 	BAD(g_c.name[0] = '\0', "name", "npu context name is empty");
@@ -400,7 +408,8 @@ static void test_npu_section(void **state)
 	assert_int_equal(g_cfg->npu.copy, SLUICE_NPU_COPY_DMADEV);
 	memset(&g_a, 0, sizeof(g_a));
 	strcpy(g_a.npu_context, "sw npu");
-	sluice_assert_err(call_npu_set, -EINVAL, "device", "device 'sw npu' has a space or a non-printable character");
+	sluice_assert_err(call_npu_set, -EINVAL, "device",
+			  "device 'sw npu' has a space or a non-printable character");
 	strcpy(g_a.npu_context, "swnpu");
 	g_a.port = 3;
 	sluice_assert_err(call_npu_set, -EINVAL, "copy", "copy 3 is not cpu, dmadev or zerocopy");
@@ -526,21 +535,24 @@ static void test_actions(void **state)
 	g_cfg = cfg;
 	g_t = t;
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_COUNT};
-	sluice_assert_err(call_actions_check, -EINVAL, "actions",
-		   "no terminal action (one of forward, drop, to_npu or switch is required)");
+	sluice_assert_err(
+	    call_actions_check, -EINVAL, "actions",
+	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_FORWARD | SLUICE_ACT_DROP};
 	sluice_assert_err(call_actions_check, -EINVAL, "actions",
-		   "more than one terminal action (forward and drop); give exactly one");
+			  "more than one terminal action (forward and drop); give exactly one");
 	g_a.flags = SLUICE_ACT_FORWARD | SLUICE_ACT_DROP | SLUICE_ACT_TO_NPU;
-	sluice_assert_err(call_actions_check, -EINVAL, "actions",
-		   "more than one terminal action (forward and drop and to_npu); give exactly one");
+	sluice_assert_err(
+	    call_actions_check, -EINVAL, "actions",
+	    "more than one terminal action (forward and drop and to_npu); give exactly one");
 	g_a.flags = SLUICE_ACT_DROP | 0x100;
 	sluice_assert_err(call_actions_check, -EINVAL, "actions", "unknown action flags 0x100");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_FORWARD, .port = 64};
-	sluice_assert_err(call_actions_check, -EINVAL, "forward", "forward port 64 out of range 0..63");
+	sluice_assert_err(call_actions_check, -EINVAL, "forward",
+			  "forward port 64 out of range 0..63");
 	g_a.port = 3;
 	sluice_assert_err(call_actions_check, -EINVAL, "forward",
-		   "forward port 3 does not exist (ports are 0..2)");
+			  "forward port 3 does not exist (ports are 0..2)");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_METER | SLUICE_ACT_DROP,
 				      .meter = {2000000, 1000000, 1, 1}};
 	sluice_assert_err(call_actions_check, -EINVAL, "cir", "cir 2000000 exceeds pir 1000000");
@@ -552,16 +564,19 @@ static void test_actions(void **state)
 	sluice_assert_err(call_actions_check, -EINVAL, "pbs", "pbs must be greater than 0");
 	g_a = encap_ok();
 	g_a.encap.vni = SLUICE_VNI_MAX + 1;
-	sluice_assert_err(call_actions_check, -EINVAL, "vni", "vni 16777216 out of range 0..16777215");
+	sluice_assert_err(call_actions_check, -EINVAL, "vni",
+			  "vni 16777216 out of range 0..16777215");
 	g_a = encap_ok();
 	memset(g_a.encap.src_mac, 0, 6);
-	sluice_assert_err(call_actions_check, -EINVAL, "src_mac", "src_mac must not be 00:00:00:00:00:00");
+	sluice_assert_err(call_actions_check, -EINVAL, "src_mac",
+			  "src_mac must not be 00:00:00:00:00:00");
 	g_a.encap.src_mac[0] = 1;
 	sluice_assert_err(call_actions_check, -EINVAL, "src_mac",
-		   "src_mac must not be a multicast address");
+			  "src_mac must not be a multicast address");
 	g_a = encap_ok();
 	memset(g_a.encap.dst_mac, 0, 6);
-	sluice_assert_err(call_actions_check, -EINVAL, "dst_mac", "dst_mac must not be 00:00:00:00:00:00");
+	sluice_assert_err(call_actions_check, -EINVAL, "dst_mac",
+			  "dst_mac must not be 00:00:00:00:00:00");
 	g_a = encap_ok();
 	g_a.encap.src_ip = 0;
 	sluice_assert_err(call_actions_check, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
@@ -570,7 +585,7 @@ static void test_actions(void **state)
 	sluice_assert_err(call_actions_check, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_TO_NPU, .npu_context = "ctx9"};
 	sluice_assert_err(call_actions_check, -EINVAL, "to_npu",
-		   "npu context 'ctx9' is not declared by tenant 'acme'");
+			  "npu context 'ctx9' is not declared by tenant 'acme'");
 
 	/* default_set checks, then stores. */
 	assert_int_equal(sluice_model_default_set(cfg, t, &g_a, &err), -EINVAL);
@@ -630,37 +645,39 @@ static void test_flow_add(void **state)
 	sluice_assert_err(call_flow_add, -EEXIST, "name", "flow 'web' already exists");
 	g_f = flow("web2", "10.0.0.1", "10.0.0.2", 1234, 80);
 	sluice_assert_err(call_flow_add, -EEXIST, "match",
-		   "flow 'web2' has the same 5-tuple as flow 'web'");
+			  "flow 'web2' has the same 5-tuple as flow 'web'");
 	g_f = flow("", "10.0.0.1", "10.0.0.2", 1234, 80);
 	sluice_assert_err(call_flow_add, -EEXIST, "match",
-		   "flow 'flow3' has the same 5-tuple as flow 'web'");
+			  "flow 'flow3' has the same 5-tuple as flow 'web'");
 	g_f = flow("bad name", "10.0.0.1", "10.0.0.2", 1, 1);
 	sluice_assert_err(call_flow_add, -EINVAL, "name",
-		   "flow name 'bad name' has a character outside [A-Za-z0-9_.-]");
+			  "flow name 'bad name' has a character outside [A-Za-z0-9_.-]");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	memset(g_f.name, 'a', sizeof(g_f.name));
 	sluice_assert_err(call_flow_add, -EINVAL, "name", "flow name is longer than 31 characters");
 	g_f = flow("x", "10.0.0.0/24", "10.0.0.2", 1, 1);
-	sluice_assert_err(call_flow_add, -EINVAL, "src",
-		   "src 10.0.0.0/24 is not a host address; exact flows need /32 (use a rule)");
+	sluice_assert_err(
+	    call_flow_add, -EINVAL, "src",
+	    "src 10.0.0.0/24 is not a host address; exact flows need /32 (use a rule)");
 	g_f = flow("x", "10.0.0.1", "any", 1, 1);
 	sluice_assert_err(call_flow_add, -EINVAL, "dst",
-		   "dst any is not allowed in an exact flow; give a host address");
+			  "dst any is not allowed in an exact flow; give a host address");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.match.proto_any = true;
 	sluice_assert_err(call_flow_add, -EINVAL, "proto",
-		   "proto any is not allowed in an exact flow; give a protocol");
+			  "proto any is not allowed in an exact flow; give a protocol");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.match.dport_hi = 5;
 	sluice_assert_err(call_flow_add, -EINVAL, "dport",
-		   "dport 1-5 is a range; an exact flow needs one port (use a rule)");
+			  "dport 1-5 is a range; an exact flow needs one port (use a rule)");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.match.family = 5;
 	sluice_assert_err(call_flow_add, -EINVAL, "family", "family 5 is not 4 or 6");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.actions.flags = SLUICE_ACT_COUNT;
-	sluice_assert_err(call_flow_add, -EINVAL, "actions",
-		   "no terminal action (one of forward, drop, to_npu or switch is required)");
+	sluice_assert_err(
+	    call_flow_add, -EINVAL, "actions",
+	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	assert_int_equal(t->nb_flows, 3);
 	sluice_config_free(cfg);
 }
@@ -736,14 +753,15 @@ static void test_rule_add(void **state)
 	sluice_assert_err(call_rule_add, -EINVAL, "priority", "priority 8192 out of range 0..8191");
 	g_f = rule("x", "10.0.0.1/8", 0);
 	sluice_assert_err(call_rule_add, -EINVAL, "src",
-		   "src 10.0.0.1/8 has bits set beyond the prefix length");
+			  "src 10.0.0.1/8 has bits set beyond the prefix length");
 	g_f = rule("x", "any", 0);
 	g_f.match.dst_len = 33;
 	sluice_assert_err(call_rule_add, -EINVAL, "dst", "dst prefix length 33 out of range 0..32");
 	g_f = rule("x", "any", 0);
 	g_f.match.sport_lo = 2000;
 	g_f.match.sport_hi = 1000;
-	sluice_assert_err(call_rule_add, -EINVAL, "sport", "sport range 2000-1000 is empty (low > high)");
+	sluice_assert_err(call_rule_add, -EINVAL, "sport",
+			  "sport range 2000-1000 is empty (low > high)");
 	g_f = rule("x", "any", 0);
 	g_f.actions.flags = SLUICE_ACT_DROP | SLUICE_ACT_METER;
 	sluice_assert_err(call_rule_add, -EINVAL, "cir", "cir must be greater than 0");

@@ -1262,9 +1262,10 @@ static void test_timing(void **state)
 	char text[160];
 	(void)state;
 
-	snprintf(text, sizeof(text),
-		 "# a slow test chip\nname = slowchip\nfixed_ns=%llu\n  switch_ns = %llu\ngops=%llu\n",
-		 T_FIXED, T_SWITCH, T_GOPS);
+	snprintf(
+	    text, sizeof(text),
+	    "# a slow test chip\nname = slowchip\nfixed_ns=%llu\n  switch_ns = %llu\ngops=%llu\n",
+	    T_FIXED, T_SWITCH, T_GOPS);
 	profile_new(path, text);
 	snprintf(spec, sizeof(spec), "swnpu,mem=1M,poll_us=0,profile=%s", path);
 	dev = dev_open(spec);
