@@ -3,11 +3,13 @@
 #define SLUICE_MODEL_TEST_H
 
 /*
- * Helpers of the unit tests of the tenant model (control/sluice_model.h):
- * the exact error a call must report, and tenants to hang things on.
+ * Helpers of the unit tests of the tenant model (control/sluice_model.h) and
+ * of what serves it (the RPC): the exact error a call must report, tenants to
+ * hang things on, and a stand-in for the data plane's running configuration.
  * Include after <cmocka.h>.
  */
 
+#include <errno.h>
 #include <string.h>
 
 #include "sluice_model.h"
@@ -39,6 +41,23 @@ static inline struct sluice_tenant *sluice_test_tenant(struct sluice_config *cfg
 	assert_int_equal(sluice_model_tenant_add(cfg, name, sluice_test_no_pos, &t, &err), 0);
 	assert_non_null(t);
 	return t;
+}
+
+/*
+ * What a stand-in data plane does with a configuration it is given: keep a
+ * copy of `cfg` as *running, freeing the one before. Returns 0, or -ENOMEM
+ * (and *running unchanged) if the copy cannot be made.
+ */
+static inline int sluice_test_config_replace(struct sluice_config **running,
+					     const struct sluice_config *cfg)
+{
+	struct sluice_config *c = sluice_config_clone(cfg);
+
+	if (c == NULL)
+		return -ENOMEM;
+	sluice_config_free(*running);
+	*running = c;
+	return 0;
 }
 
 #endif /* SLUICE_MODEL_TEST_H */

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_model_test.h"
 #include "sluice_test.h"
 
 #include <errno.h>
@@ -48,16 +49,13 @@ static const struct sluice_config *stub_config(void *arg)
 
 static int stub_apply(void *arg, const struct sluice_config *cfg, struct sluice_err *err)
 {
-	struct sluice_config *c = sluice_config_clone(cfg);
+	int rc = sluice_test_config_replace(&app.running, cfg);
 
 	(void)arg;
 	(void)err;
-	if (c == NULL)
-		return -ENOMEM;
-	sluice_config_free(app.running);
-	app.running = c;
-	app.applies++;
-	return 0;
+	if (rc == 0)
+		app.applies++;
+	return rc;
 }
 
 static const char base_yaml[] =
