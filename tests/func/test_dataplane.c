@@ -643,14 +643,8 @@ int main(int argc, char **argv)
 	};
 	/* Port numbers in the tenant files are these. */
 	const struct sluice_test_ring_ports ports = {
-		.name = "tp",
-		.nb_ports = NPORTS,
-		.nb_rxq = NQ,
-		.nb_txq = NQ,
-		.rx_size = RING_SZ,
-		.tx_size = RING_SZ,
-		.rx = &rx_ring[0][0],
-		.tx = &tx_ring[0][0],
+		.name = "tp", .nb_ports = NPORTS, .nb_rxq = NQ, .nb_txq = NQ,
+		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = &rx_ring[0][0], .tx = &tx_ring[0][0],
 	};
 	int ret;
 

@@ -1502,14 +1502,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_share_latency, teardown),
 	};
 	const struct sluice_test_ring_ports ports = {
-		.name = "np",
-		.nb_ports = NPORTS,
-		.nb_rxq = 1,
-		.nb_txq = 1,
-		.rx_size = RING_SZ,
-		.tx_size = RING_SZ,
-		.rx = rx_ring,
-		.tx = tx_ring,
+		.name = "np", .nb_ports = NPORTS, .nb_rxq = 1, .nb_txq = 1,
+		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = rx_ring, .tx = tx_ring,
 	};
 	int ret;
 

@@ -467,14 +467,8 @@ int main(int argc, char **argv)
 	};
 	/* Room in the TX rings for everything a poll sends while the test checks. */
 	const struct sluice_test_ring_ports ports = {
-	    .name = "lp",
-	    .nb_ports = NPORTS,
-	    .nb_rxq = 1,
-	    .nb_txq = 1,
-	    .rx_size = RING_SZ,
-	    .tx_size = RING_SZ * 4,
-	    .rx = rx_ring,
-	    .tx = tx_ring,
+	    .name = "lp", .nb_ports = NPORTS, .nb_rxq = 1, .nb_txq = 1,
+	    .rx_size = RING_SZ, .tx_size = RING_SZ * 4, .rx = rx_ring, .tx = tx_ring,
 	};
 	int ret;
 

@@ -765,15 +765,8 @@ int main(int argc, char **argv)
 	};
 	/* The uplink is port 0; two TX queues (two workers) onto one multi-producer ring. */
 	const struct sluice_test_ring_ports uplink = {
-		.name = "up",
-		.nb_ports = 1,
-		.nb_rxq = 1,
-		.nb_txq = 2,
-		.rx_size = RING_SZ,
-		.tx_size = RING_SZ,
-		.tx_one_ring = true,
-		.rx = &up_rx,
-		.tx = &up_tx,
+		.name = "up", .nb_ports = 1, .nb_rxq = 1, .nb_txq = 2, .tx_one_ring = true,
+		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = &up_rx, .tx = &up_tx,
 	};
 	int ret;
 
