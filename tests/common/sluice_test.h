@@ -11,6 +11,7 @@
  */
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -152,6 +153,41 @@ static inline size_t sluice_test_hex_decode(const char *hex, uint8_t *out, size_
 	}
 	assert_int_equal(hi, -1);
 	return n;
+}
+
+/*
+ * The tables of bad inputs are documented in Markdown (the .md files of tests/unit), a
+ * row per input whose first cell is the input's name in backquotes.
+ * sluice_test_doc_row() finds the row of `name` in the document `doc`
+ * (`doc_name` in messages): it returns where the row starts and sets *eol to
+ * its newline; it fails the test if there is no such row or it does not end.
+ * sluice_test_doc_cell() says whether the row [row, eol) has a cell holding
+ * exactly `text` in backquotes.
+ */
+static inline const char *sluice_test_doc_row(const char *doc, const char *doc_name,
+					      const char *name, const char **eol)
+{
+	char key[128];
+	const char *row;
+
+	snprintf(key, sizeof(key), "| `%s` |", name);
+	row = strstr(doc, key);
+	if (row == NULL)
+		fail_msg("%s is not in %s", name, doc_name);
+	*eol = strchr(row, '\n');
+	if (*eol == NULL)
+		fail_msg("%s: the row of %s does not end", doc_name, name);
+	return row;
+}
+
+static inline bool sluice_test_doc_cell(const char *row, const char *eol, const char *text)
+{
+	char cell[256];
+	const char *at;
+
+	snprintf(cell, sizeof(cell), "| `%s` |", text);
+	at = strstr(row, cell);
+	return at != NULL && at < eol;
 }
 
 #endif /* SLUICE_TEST_H */

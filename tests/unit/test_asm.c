@@ -1382,23 +1382,16 @@ static void test_bad_inputs(void **state)
 static void test_bad_inputs_documented(void **state)
 {
 	char *doc = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/asm_bad_inputs.md", NULL);
-	char key[96], counter[64];
 	const char *row;
 	size_t i, rows = 0;
 
 	(void)state;
 	for (i = 0; i < DIM(bad_inputs); i++) {
-		const char *eol, *hit;
+		const char *name = sluice_asm_err_name(bad_inputs[i].err), *eol;
 
-		snprintf(key, sizeof(key), "| `%s` |", bad_inputs[i].name);
-		snprintf(counter, sizeof(counter), "| `%s` |", sluice_asm_err_name(bad_inputs[i].err));
-		row = strstr(doc, key);
-		if (row == NULL)
-			fail_msg("%s is not in asm_bad_inputs.md", bad_inputs[i].name);
-		eol = strchr(row, '\n');
-		hit = strstr(row, counter);
-		if (eol == NULL || hit == NULL || hit > eol)
-			fail_msg("asm_bad_inputs.md: %s should say %s", bad_inputs[i].name, counter);
+		row = sluice_test_doc_row(doc, "asm_bad_inputs.md", bad_inputs[i].name, &eol);
+		if (!sluice_test_doc_cell(row, eol, name))
+			fail_msg("asm_bad_inputs.md: %s should say %s", bad_inputs[i].name, name);
 	}
 	for (row = doc; (row = strstr(row, "\n| `")) != NULL; row++)
 		rows++;

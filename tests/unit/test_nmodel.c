@@ -541,38 +541,25 @@ static void format_edits(const struct bad_blob *b, char *buf, size_t size)
 		snprintf(buf, size, " -");
 }
 
-static bool in_row(const char *row, const char *eol, const char *what)
-{
-	const char *at = strstr(row, what);
-
-	return at != NULL && at < eol;
-}
-
 /* Each table entry is in the document, with the same edits and reason. */
 static void test_bad_blobs_documented(void **state)
 {
 	size_t len, i;
 	char *doc = sluice_test_read_file(BAD_DOC_PATH, &len);
-	char key[96], edits[160], cell[200];
+	char edits[160];
 
 	(void)state;
 	for (i = 0; i < DIM(bad_blobs); i++) {
 		const char *row, *eol;
 
-		snprintf(key, sizeof(key), "| `%s` |", bad_blobs[i].name);
-		row = strstr(doc, key);
-		if (row == NULL)
-			fail_msg("%s is not in nmodel_bad_inputs.md", bad_blobs[i].name);
-		eol = strchr(row, '\n');
-		assert_non_null(eol);
+		row = sluice_test_doc_row(doc, "nmodel_bad_inputs.md", bad_blobs[i].name, &eol);
 		format_edits(&bad_blobs[i], edits, sizeof(edits));
-		snprintf(cell, sizeof(cell), "| `%s` |", edits + 1);
-		if (!in_row(row, eol, cell))
+		if (!sluice_test_doc_cell(row, eol, edits + 1))
 			fail_msg("nmodel_bad_inputs.md: %s should have edits %s", bad_blobs[i].name,
-				 cell);
-		snprintf(cell, sizeof(cell), "| `%s` |", bad_blobs[i].why);
-		if (!in_row(row, eol, cell))
-			fail_msg("nmodel_bad_inputs.md: %s should say %s", bad_blobs[i].name, cell);
+				 edits + 1);
+		if (!sluice_test_doc_cell(row, eol, bad_blobs[i].why))
+			fail_msg("nmodel_bad_inputs.md: %s should say %s", bad_blobs[i].name,
+				 bad_blobs[i].why);
 	}
 	free(doc);
 }
