@@ -257,10 +257,12 @@ out_free_dp:
 	return NULL;
 }
 
-void sluice_dp_destroy(struct sluice_dp *dp)
+unsigned int sluice_dp_destroy(struct sluice_dp *dp)
 {
+	unsigned int leaked;
+
 	if (dp == NULL)
-		return;
+		return 0;
 	sluice_dp_join(dp);
 	/*
 	 * vNIC ports, then the fixed ports (their queues give their mbufs back),
@@ -270,15 +272,24 @@ void sluice_dp_destroy(struct sluice_dp *dp)
 	dp_vnics_remove_all(dp);
 	if (!dp->opts.ports_preconfigured)
 		dp_ports_close(dp);
-	sluice_bridge_destroy(dp->bridge);
+	leaked = sluice_bridge_destroy(dp->bridge);
 	dp_table_free(atomic_load(&dp->table));
 	sluice_config_free(dp->cfg);
 	workers_free(dp);
 	rte_free(dp->qsbr);
-	if (!(dp->opts.npu_copy_set && dp->opts.npu_copy == SLUICE_NPU_COPY_ZEROCOPY))
+	if (!(dp->opts.npu_copy_set && dp->opts.npu_copy == SLUICE_NPU_COPY_ZEROCOPY)) {
+		/* Tests that keep their ports count the pool themselves before this. */
+		if (!dp->opts.ports_preconfigured) {
+			leaked = rte_mempool_in_use_count(dp->pool);
+			if (leaked > 0)
+				RTE_LOG(ERR, USER1, "mempool %s: %u mbufs not returned\n",
+					dp->pool->name, leaked);
+		}
 		rte_mempool_free(dp->pool);
+	}
 	pthread_mutex_destroy(&dp->lock);
 	free(dp);
+	return leaked;
 }
 
 struct rte_mempool *sluice_dp_pool(const struct sluice_dp *dp)

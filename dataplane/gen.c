@@ -662,11 +662,10 @@ uint16_t sluice_gen_port(const struct sluice_gen *g)
 	return g->port;
 }
 
-void sluice_gen_tick(struct sluice_gen *g)
+void sluice_gen_drain(struct sluice_gen *g)
 {
 	struct rte_mbuf *m[64];
-	uint64_t now = rte_rdtsc(), due;
-	unsigned int i, n, done;
+	unsigned int i, n;
 	uint16_t q;
 
 	for (q = 0; q < g->nb_queues; q++) {
@@ -677,6 +676,15 @@ void sluice_gen_tick(struct sluice_gen *g)
 			rte_pktmbuf_free_bulk(m, n);
 		}
 	}
+}
+
+void sluice_gen_tick(struct sluice_gen *g)
+{
+	struct rte_mbuf *m[64];
+	uint64_t now = rte_rdtsc(), due;
+	unsigned int i, n, done;
+
+	sluice_gen_drain(g);
 	/* A stalled main loop does not turn into a burst: at most GEN_TICK_MAX a tick. */
 	g->credit += RTE_MIN(now - g->last_tsc, rte_get_tsc_hz()) * g->pps;
 	g->last_tsc = now;
@@ -732,17 +740,25 @@ void sluice_gen_npu_stats(const struct sluice_gen *g, struct sluice_gen_npu_stat
 	st->cameras = g->nb_cameras;
 }
 
-void sluice_gen_destroy(struct sluice_gen *g)
+unsigned int sluice_gen_destroy(struct sluice_gen *g)
 {
+	struct rte_mbuf *m[64];
+	unsigned int n, leaked;
 	uint16_t q;
 
 	if (g == NULL)
-		return;
+		return 0;
 	for (q = 0; q < g->nb_queues; q++) {
+		while ((n = rte_ring_dequeue_burst(g->rx[q], (void **)m, RTE_DIM(m), NULL)) > 0)
+			rte_pktmbuf_free_bulk(m, n);
 		rte_ring_free(g->rx[q]);
 		rte_ring_free(g->tx[q]);
 	}
+	leaked = rte_mempool_in_use_count(g->pool);
+	if (leaked > 0)
+		RTE_LOG(ERR, USER1, "mempool %s: %u mbufs not returned\n", g->pool->name, leaked);
 	rte_mempool_free(g->pool);
 	free(g->frames);
 	free(g);
+	return leaked;
 }

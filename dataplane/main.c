@@ -409,6 +409,7 @@ static void run(struct sluice_app *a, struct cmdline *cl, unsigned int period)
 int main(int argc, char **argv)
 {
 	struct cmdline *cl = NULL;
+	unsigned int leaked;
 	struct args a;
 	int ret, n;
 
@@ -486,6 +487,8 @@ int main(int argc, char **argv)
 			rte_delay_us_sleep(1000);
 	}
 	sluice_dp_join(app.dp);
+	if (app.gen)
+		sluice_gen_drain(app.gen);
 	print_final(&app);
 	if (a.stats_json) {
 		FILE *f = fopen(a.stats_json, "w");
@@ -495,8 +498,14 @@ int main(int argc, char **argv)
 		if (f)
 			fclose(f);
 	}
-	sluice_dp_destroy(app.dp);
-	sluice_gen_destroy(app.gen);
+	/* Every mbuf must be back in its pool once the ports are closed: a leak fails the run. */
+	leaked = sluice_dp_destroy(app.dp);
+	leaked += sluice_gen_destroy(app.gen);
 	rte_eal_cleanup();
+	if (leaked > 0) {
+		fprintf(stderr, "sluice: %u mbufs were not returned to their pools\n", leaked);
+		return 3;
+	}
+	printf("sluice: stopped, every mbuf back in its pool\n");
 	return 0;
 }

@@ -150,8 +150,15 @@ struct sluice_dp;
  */
 struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts);
 
-/** Stop workers, remove vNICs, stop ports, free everything. NULL is a no-op. */
-void sluice_dp_destroy(struct sluice_dp *dp);
+/**
+ * Stop workers, remove vNICs, stop ports, free everything. NULL is a no-op.
+ *
+ * @return the mbufs that were not back in the pool when it was freed (logged
+ *         with the pool's name); 0 unless something leaked one. Mbufs parked
+ *         in rings sluice does not own (the generator's) count as leaked:
+ *         drain those first (sluice_gen_drain()).
+ */
+unsigned int sluice_dp_destroy(struct sluice_dp *dp);
 
 /** The mbuf pool (tests count its free mbufs). */
 struct rte_mempool *sluice_dp_pool(const struct sluice_dp *dp);

@@ -71,7 +71,21 @@ struct sluice_gen_npu_stats {
 
 void sluice_gen_npu_stats(const struct sluice_gen *gen, struct sluice_gen_npu_stats *st);
 
-/** Free the rings and pool (after the data plane closed the port). NULL is a no-op. */
-void sluice_gen_destroy(struct sluice_gen *gen);
+/**
+ * Take back what the data plane transmitted to the source and has not been
+ * read yet (counted as returned, camera results read), as a tick does,
+ * without offering more. Call it after the workers stopped and before the
+ * data plane is destroyed: those mbufs are the data plane's.
+ */
+void sluice_gen_drain(struct sluice_gen *gen);
+
+/**
+ * Free the rings (and what the data plane never took from them) and the pool,
+ * after the data plane closed the port. NULL is a no-op.
+ *
+ * @return the source's mbufs that were not back in its pool (logged); 0
+ *         unless one leaked.
+ */
+unsigned int sluice_gen_destroy(struct sluice_gen *gen);
 
 #endif /* SLUICE_GEN_H */

@@ -185,9 +185,14 @@ struct rte_mempool *sluice_bridge_rx_pool(struct sluice_bridge *b, uint32_t nb_m
 /**
  * Stop the service thread, free every mbuf the bridge holds, destroy every
  * context, close the DMA channels and the device. Workers must have
- * stopped. NULL is a no-op.
+ * stopped, and with zero copy every port using the pool must be closed.
+ * NULL is a no-op.
+ *
+ * @return with zero copy, the packet buffers that were not back in the pool
+ *         in NPU memory when it was freed (each pool with any is logged); 0
+ *         otherwise. Non-zero means an mbuf leaked.
  */
-void sluice_bridge_destroy(struct sluice_bridge *b);
+unsigned int sluice_bridge_destroy(struct sluice_bridge *b);
 
 /* ---- Applying a configuration (control thread) ---------------------------- */
 

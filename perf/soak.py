@@ -7,7 +7,10 @@ and check that every packet is accounted for.
 One sluice process: net_null0/net_null1 uplinks (no-rx), the built-in source
 gen0 (--gen PPS) with the tenants of perf/soak.yaml, a net_tap0 port whose host
 side (slsoak0, 10.77.0.1) sends RFC 4175 digits frames to tenant cam's NPU
-context and reads the results back, and --rpc-dir for churn and faults.
+context and reads the results back, --rpc-dir for churn and faults, and tenant
+vm's vNIC, to which a vhost-user guest (tests/func/vhost_guest.py) connects,
+sends a burst and disconnects every --guest-every seconds; every fifth session
+is a malformed one (bad_guest.py's cases, in turn).
 
 Checks (exit 1 when one fails, 2 for a setup problem):
   flat      RSS, open fds and mbufs in use: the last sample is within the
@@ -18,7 +21,9 @@ Checks (exit 1 when one fails, 2 for a setup problem):
             taken into NPU memory (to_npu packets not refused); gen0 offered =
             gen0 received (nothing left in flight after the stop); NPU frames
             sent on the tap = results + refused + incomplete + timed out + still
-            queued, per the bridge's counters, and results received = sent.
+            queued, per the bridge's counters, and results received = sent;
+            the vNIC received exactly the frames the well-behaved guest
+            sessions saw taken (their used index), nothing from the malformed.
 Run as root (hugepages, the tap) with /usr/bin/python3.
 """
 
@@ -35,7 +40,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "func"))
 from dpdkproc import DpdkProc, StartError  # noqa: E402
+import vhost_guest  # noqa: E402
 
 PREFIX = "sluice-soak"
 TAP = "slsoak0"
@@ -232,6 +239,56 @@ class Camera:
             self.result_status[st] = self.result_status.get(st, 0) + 1
 
 
+class Guests:
+    """Guest sessions on tenant vm's vNIC: connect, bring the queues up, send
+    a burst of broadcast frames, wait (bounded) until sluice took them all,
+    disconnect. Every fifth session runs one of bad_guest.py's malformed
+    cases instead."""
+
+    BURST = 32
+    MAC = bytes.fromhex("020000004001")
+
+    def __init__(self, path):
+        self.path = path
+        self.n = self.good = self.hostile = 0
+        self.sent = self.taken = 0
+        self.problems = []
+        self.cases = vhost_guest.TX_CASES + vhost_guest.MSG_CASES
+
+    def session(self):
+        i = self.n
+        self.n += 1
+        g = vhost_guest.Guest(self.path)
+        try:
+            if i % 5 == 4:
+                name, fn = self.cases[(i // 5) % len(self.cases)]
+                if (name, fn) in vhost_guest.TX_CASES:
+                    g.setup()
+                try:
+                    fn(g)
+                    # Nothing to wait for: sluice must look at the bad ring and take nothing.
+                    time.sleep(0.2)
+                except OSError:
+                    pass  # sluice closed the connection: the refusal
+                self.hostile += 1
+                return
+            g.setup()
+            for slot in range(self.BURST):
+                addr, ln = g.frame_at(slot, vhost_guest.frame(b"\xff" * 6, self.MAC, i & 0xFF))
+                g.desc(1, slot, addr, ln)
+                g.post(1, slot)
+            self.sent += self.BURST
+            vhost_guest.wait_used(g, 1, self.BURST, timeout=5)
+            used = g.used_idx(1)
+            self.taken += used
+            if used != self.BURST:
+                self.problems.append("guest session %d: sluice took %d of %d frames"
+                                     % (i, used, self.BURST))
+            self.good += 1
+        finally:
+            g.close()
+
+
 def sh(*cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -297,6 +354,8 @@ def main():
     ap.add_argument("--fps", type=float, default=20.0, help="NPU frames per second on the tap")
     ap.add_argument("--churn-hz", type=float, default=10.0, help="configuration changes per second")
     ap.add_argument("--fault-every", type=float, default=5.0, help="seconds between NPU faults")
+    ap.add_argument("--guest-every", type=float, default=2.0,
+                    help="seconds between guest sessions on the vNIC")
     ap.add_argument("--sample", type=float, default=10.0, help="seconds between samples")
     ap.add_argument("--warmup", type=float, default=30.0, help="seconds before the flat baseline")
     ap.add_argument("--sluice", default=os.path.join(ROOT, "build", "dataplane", "sluice"))
@@ -313,13 +372,15 @@ def main():
     stamp = time.strftime("%Y%m%d-%H%M%S")
     rpc_dir = "/tmp/%s-rpc" % PREFIX
     os.makedirs(rpc_dir, exist_ok=True)
+    vnic_dir = "/tmp/%s-vnic" % PREFIX  # soak.yaml's vNIC socket is there
+    os.makedirs(vnic_dir, exist_ok=True)
     stats_json = os.path.join(args.out, "soak-%s-stats.json" % stamp)
     log_path = os.path.join(args.out, "soak-%s-sluice.log" % stamp)
     argv = [args.sluice, "-l", "0-1", "--no-pci", "--file-prefix", PREFIX, "--huge-unlink",
             "-m", "512", "--vdev", "net_null0,no-rx=1", "--vdev", "net_null1,no-rx=1",
             "--vdev", "net_tap0,iface=%s,mac=%s" % (TAP, DP_MAC), "--",
             "--tenants", os.path.join(HERE, "soak.yaml"), "--gen", str(args.pps),
-            "--rpc-dir", rpc_dir, "--stats-json", stats_json]
+            "--rpc-dir", rpc_dir, "--vnic-dir", vnic_dir, "--stats-json", stats_json]
     proc = DpdkProc("sluice", argv, PREFIX, log_path)
     proc.start()
     try:
@@ -332,11 +393,11 @@ def main():
     churn = Churn(rpc)
     faults = Faults(rpc)
     cam = Camera(args.fps)
-    vhost = any("vhost" in f for f in os.listdir(os.path.join(ROOT, "dataplane")))
+    guests = Guests(os.path.join(vnic_dir, "vm1.sock"))
     log("running %.1f min: gen %d pps, %.0f NPU frames/s, %.0f changes/s, npu faults %s, "
-        "guest reconnects: not available" % (args.minutes, args.pps, args.fps, args.churn_hz,
-                                             "every %.0f s" % args.fault_every if faults.available
-                                             else "not available"))
+        "a guest session every %.1f s" % (args.minutes, args.pps, args.fps, args.churn_hz,
+                                          "every %.0f s" % args.fault_every if faults.available
+                                          else "not available", args.guest_every))
 
     t0 = time.monotonic()
     end = t0 + args.minutes * 60
@@ -345,6 +406,7 @@ def main():
     next_sample = t0 + args.sample
     next_churn = t0
     next_fault = t0 + args.fault_every
+    next_guest = t0 + 1.0
     nfault = 0
     failed = None
     while time.monotonic() < end:
@@ -360,13 +422,16 @@ def main():
             faults.inject(nfault)
             nfault += 1
             next_fault += args.fault_every
+        if now >= next_guest:
+            guests.session()
+            next_guest += args.guest_every
         if now >= next_sample:
             s = sample(proc)
             s["s"] = round(now - t0, 1)
             samples.append(s)
-            log("%6.0f s  rss %d kB  fds %d  mbufs in use %d  changes %d  frames %d results %d"
-                % (s["s"], s["rss_kb"], s["fds"], s["mbufs_in_use"], churn.ok, cam.sent_frames,
-                   cam.results))
+            log("%6.0f s  rss %d kB  fds %d  mbufs in use %d  changes %d  frames %d results %d  "
+                "guest sessions %d" % (s["s"], s["rss_kb"], s["fds"], s["mbufs_in_use"], churn.ok,
+                                       cam.sent_frames, cam.results, guests.n))
             next_sample += args.sample
         time.sleep(0.005)
     # Finish the churn cycle so the configuration is back to the file's.
@@ -388,10 +453,17 @@ def main():
     last["s"] = round(time.monotonic() - t0, 1)
     samples.append(last)
     rpc.close()
+    popen = proc.proc
     proc.stop(30)
-    rc = proc.proc.returncode if proc.proc else None
-    report = build_report(args, samples, stats_json, log_path, churn, faults, cam, failed, vhost)
+    rc = popen.returncode
+    report = build_report(args, samples, stats_json, log_path, churn, faults, cam, failed, guests)
     report["exit_status"] = rc
+    with open(log_path, errors="replace") as fh:
+        report["mbufs_back_at_exit"] = "sluice: stopped, every mbuf back in its pool\n" in fh
+    if rc != 0 or not report["mbufs_back_at_exit"]:
+        report["problems"].append("sluice exited with status %s%s" % (
+            rc, "" if report["mbufs_back_at_exit"] else ", not saying every mbuf came back"))
+        report["ok"] = False
     path = os.path.join(args.out, "soak-%s.json" % stamp)
     with open(path, "w") as fh:
         json.dump(report, fh, indent=1)
@@ -400,7 +472,7 @@ def main():
     return 0 if report["ok"] else 1
 
 
-def build_report(args, samples, stats_json, log_path, churn, faults, cam, failed, vhost):
+def build_report(args, samples, stats_json, log_path, churn, faults, cam, failed, guests):
     r = {"argv": sys.argv, "minutes": args.minutes, "pps": args.pps, "fps": args.fps,
          "churn_hz": args.churn_hz, "samples": samples, "problems": []}
     if failed:
@@ -425,8 +497,9 @@ def build_report(args, samples, stats_json, log_path, churn, faults, cam, failed
         return r
     gen = gen_stats(log_path)
     ports = st["ports"]
-    rx = sum(p["rx_pkts"] for p in ports)
-    tx = sum(p["tx_pkts"] for p in ports)
+    vnics = st.get("vnics", [])
+    rx = sum(p["rx_pkts"] for p in ports) + sum(v["rx_pkts"] for v in vnics)
+    tx = sum(p["tx_pkts"] for p in ports) + sum(v["tx_pkts"] for v in vnics)
     drops = {k: v for k, v in st["drops"].items() if v}
     ndrops = sum(drops.values())
     npu = st.get("npu") or {}
@@ -493,7 +566,14 @@ def build_report(args, samples, stats_json, log_path, churn, faults, cam, failed
         r["problems"].append("configuration changes refused: %s" % churn.refused)
     r["npu_faults"] = ({"injected": faults.sent, "refused": faults.refused, "params": faults.params}
                        if faults.available else "not available")
-    r["guest_reconnects"] = "not available" + ("" if not vhost else " (vhost port not driven by this script)")
+    vm1 = next((v for v in vnics if v["vnic"] == "vm1"), {"rx_pkts": -1})
+    r["guest_reconnects"] = {"sessions": guests.n, "well_behaved": guests.good,
+                             "malformed": guests.hostile, "frames_sent": guests.sent,
+                             "frames_taken": guests.taken, "vnic_rx": vm1["rx_pkts"]}
+    r["problems"] += guests.problems
+    if vm1["rx_pkts"] != guests.taken:
+        r["problems"].append("vNIC vm1 received %d frames, the guests' used rings say %d"
+                             % (vm1["rx_pkts"], guests.taken))
     r["ok"] = not r["problems"]
     return r
 
@@ -530,7 +610,12 @@ def print_report(r):
     print("npu faults: %s" % (r["npu_faults"] if isinstance(r["npu_faults"], str) else
                               "%d injected, refused %s" % (r["npu_faults"]["injected"],
                                                            r["npu_faults"]["refused"])))
-    print("guest reconnects: %s" % r["guest_reconnects"])
+    g = r["guest_reconnects"]
+    print("guest sessions: %d (%d well-behaved, %d malformed); frames sent %d, taken %d, "
+          "received on the vNIC %d" % (g["sessions"], g["well_behaved"], g["malformed"],
+                                        g["frames_sent"], g["frames_taken"], g["vnic_rx"]))
+    print("exit: status %s, every mbuf back in its pool: %s"
+          % (r.get("exit_status"), "yes" if r.get("mbufs_back_at_exit") else "NO"))
     print("result: %s" % ("PASS" if r["ok"] else "FAIL"))
     for prob in r["problems"]:
         print("  - " + prob)

@@ -905,13 +905,14 @@ bool bridge_workers_released(const struct sluice_bridge *b, const struct bctx *c
 	return workers_acked(b, c->dying_epoch);
 }
 
-void sluice_bridge_destroy(struct sluice_bridge *b)
+unsigned int sluice_bridge_destroy(struct sluice_bridge *b)
 {
+	unsigned int leaked = 0;
 	uint16_t i;
 	uint32_t k;
 
 	if (b == NULL)
-		return;
+		return 0;
 	sluice_bridge_service_stop(b);
 	if (b->w != NULL) {
 		for (i = 0; i < b->opts.nb_workers; i++)
@@ -929,6 +930,12 @@ void sluice_bridge_destroy(struct sluice_bridge *b)
 		for (i = 0; i < b->opts.nb_workers; i++)
 			worker_fini(&b->w[i]);
 	/* Zero copy: every packet buffer is back (ports closed, results freed) before its memory goes. */
+	if (b->rx_pool != NULL) {
+		leaked = rte_mempool_in_use_count(b->rx_pool);
+		if (leaked > 0)
+			RTE_LOG(ERR, USER1, "npu: mempool %s: %u mbufs not returned\n",
+				b->rx_pool->name, leaked);
+	}
 	rte_mempool_free(b->rx_pool);
 	if (b->dev != NULL) {
 		if (b->rx_ctx != UINT16_MAX)
@@ -938,6 +945,7 @@ void sluice_bridge_destroy(struct sluice_bridge *b)
 	}
 	rte_free(b->w);
 	rte_free(b);
+	return leaked;
 }
 
 struct sluice_npu_dev *sluice_bridge_device(struct sluice_bridge *b)

@@ -74,6 +74,7 @@ done
 ip link set "$IFACE" address "$HOST_MAC" up
 ip addr add "$HOST_IP/24" dev "$IFACE"
 ip neigh replace "$SLUICE_IP" lladdr "$SLUICE_MAC" dev "$IFACE"
+fds_start=$(ls /proc/"$SLUICE_PID"/fd | wc -l)
 
 # The listener: result messages on HOST_IP:9999, one line per message.
 "$PY" - "$N" "$HOST_IP" >"$TMP/results.txt" <<'PYEOF' &
@@ -95,16 +96,26 @@ except socket.timeout:
     pass
 PYEOF
 LISTEN_PID=$!
-sleep 0.3
+# Send once the listener is bound (bounded wait).
+i=0
+until ss -Hlun "src $HOST_IP:9999" | grep -q .; do
+	i=$((i + 1))
+	[ $i -le 200 ] || { fail "the result listener did not bind"; exit 1; }
+	sleep 0.05
+done
 
 timeout 60 gst-launch-1.0 -q videotestsrc num-buffers=$N is-live=true ! \
 	video/x-raw,format=RGB,width=64,height=48,framerate=30/1 ! rtpvrawpay ! \
 	udpsink host="$SLUICE_IP" port=5004 || fail "gst-launch-1.0 failed"
 wait "$LISTEN_PID"
 LISTEN_PID=
+fds_end=$(ls /proc/"$SLUICE_PID"/fd | wc -l)
+[ "$fds_start" -eq "$fds_end" ] || fail "sluice had $fds_start open descriptors, then $fds_end"
 kill -INT "$SLUICE_PID"
 wait "$SLUICE_PID" || fail "sluice exited with status $?"
 SLUICE_PID=
+grep -qxF "sluice: stopped, every mbuf back in its pool" "$TMP/sluice.log" ||
+	fail "sluice did not say every mbuf came back"
 
 n=$(wc -l <"$TMP/results.txt")
 [ "$n" -eq "$N" ] || fail "$n result messages, expected $N"

@@ -28,6 +28,11 @@ expect_line() {
 	grep -qxF -- "$3" "$2" || { fail "$1: no line '$3' in:"; sed 's/^/    | /' "$2" >&2; }
 }
 
+# expect_clean_stop WHAT FILE: sluice said every mbuf came back once its ports closed.
+expect_clean_stop() {
+	expect_line "$1" "$2" "sluice: stopped, every mbuf back in its pool"
+}
+
 # ---- a broken tenant file: exit 1, every error as FILE:LINE:COLUMN: reason ----
 BAD="$CASES/bad.yaml"
 # shellcheck disable=SC2086
@@ -90,6 +95,7 @@ expect_line "show port info" "$O" "  link up, 10000 Mbps, full duplex"
 grep -q "^  port 0: net_null0, driver net_null, MAC " "$O" || fail "show port info 0: no port line"
 # quit: the final statistics
 grep -q "final statistics" "$O" || fail "quit: no final statistics"
+expect_clean_stop "quit" "$O"
 
 # ---- the NPU: options, a device that does not exist, show npu ---------------
 # shellcheck disable=SC2086
@@ -118,6 +124,7 @@ expect_line "show npu" "$TMP/npu4.out" \
 expect_line "show npu" "$TMP/npu4.out" \
 	"  context cam/video: model digits, rfc4175 rgb8 64x48, weight 1, priority 0, quota 0 fps, depth 16, device context 0"
 grep -qE "^    frames_in +0  frames started" "$TMP/npu4.out" || fail "show npu: no frames_in line"
+expect_clean_stop "show npu" "$TMP/npu4.out"
 
 # ---- the default job's camera: digits in, every result the digit sent ------
 # The example tenant file with the built-in source: its camera sends 30 digit
@@ -129,14 +136,20 @@ timeout 120 "$SLUICE" $EAL --vdev net_null1,no-rx=1 -- --tenants "$EXAMPLE" --ge
 	--stats-period 1 >"$TMP/cam.out" 2>"$TMP/cam.err" &
 cam_pid=$!
 results=0
+fds_first=
 for _ in $(seq 60); do
 	results=$(sed -n 's/^  gen0 cameras: .*results \([0-9]*\):.*/\1/p' "$TMP/cam.out" | tail -n 1)
+	# Open descriptors once running (first results) and at the end: the same.
+	[ "${results:-0}" -ge 1 ] && [ -z "$fds_first" ] && fds_first=$(ls /proc/$cam_pid/fd | wc -l)
 	[ "${results:-0}" -ge 30 ] && break
 	sleep 0.5
 done
+fds_last=$(ls /proc/$cam_pid/fd | wc -l)
+[ "$fds_first" = "$fds_last" ] || fail "camera run: $fds_first open descriptors, then $fds_last"
 kill -INT "$cam_pid"
 wait "$cam_pid"
 expect_status "example.yaml with --gen" 0 $?
+expect_clean_stop "example.yaml with --gen" "$TMP/cam.out"
 last=$(grep '^  gen0 cameras: ' "$TMP/cam.out" | tail -n 1)
 n=$(echo "$last" | sed -n 's/.*results \([0-9]*\): \([0-9]*\) right digit, 0 wrong, 0 failed$/\1 \2/p')
 set -- $n
@@ -148,6 +161,7 @@ fi
 # shellcheck disable=SC2086
 printf 'show drops\n' | timeout 60 "$SLUICE" $EAL -- -i >"$TMP/eof.out" 2>&1
 expect_status "-i with EOF" 0 $?
+expect_clean_stop "-i with EOF" "$TMP/eof.out"
 
 # ---- a vNIC: its port, no guest attached, and the L2 counters ----------------
 cat >"$TMP/vnic.yaml" <<EOF
@@ -166,6 +180,7 @@ expect_line "show vnic" "$TMP/vnic.out" \
 expect_line "show vnic" "$TMP/vnic.out" \
 	"  L2: 1 vNIC MACs, 0 learned now; since start 0 learned, 0 moved, 0 aged, 0 refused, 0 flooded"
 [ -e "$TMP/vm1.sock" ] && fail "the vNIC's socket outlived sluice"
+expect_clean_stop "-i with a vNIC" "$TMP/vnic.out"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2

@@ -30,8 +30,10 @@ stop_sluice() {
 	kill -0 "$PID" 2>/dev/null && { kill -KILL "$PID"; fail "sluice did not stop on SIGINT"; }
 	wait "$PID" 2>/dev/null
 	st=$?
-	# 0: a clean exit (under ASan, also no leak).
+	# 0: a clean exit (under ASan, also no leak), every mbuf back in its pool.
 	[ "$st" -eq 0 ] || { fail "sluice exited with $st"; tail -20 "$TMP/sluice.out" >&2; }
+	grep -qxF "sluice: stopped, every mbuf back in its pool" "$TMP/sluice.out" ||
+		fail "sluice did not say every mbuf came back"
 	PID=
 }
 trap 'stop_sluice; rm -rf "$TMP"' EXIT
@@ -149,6 +151,8 @@ expect "rule list" 0 $A rule list globex
 expect_out "rule list" "$TMP/want"
 
 # ---- refusals: exit 1 and a message that says what to fix -------------------
+# Every sluicectl call below is a connection of its own: none may leave a descriptor.
+fds_before=$(ls /proc/"$PID"/fd | wc -l)
 expect "duplicate flow" 1 $A flow add globex name=g1 proto=udp src=10.2.0.9 dst=10.2.0.2 sport=53 dport=53 actions=drop
 expect_err "duplicate flow" \
 	"sluicectl: flow_add: flow 'g1' already exists [name] (Already exists, code -32002)"
@@ -192,6 +196,9 @@ grep -q '^acme ' "$TMP/out" && fail "globex's socket lists acme"
 # Nothing of acme changed.
 expect "acme untouched" 0 $A flow list acme
 grep -q '^web ' "$TMP/out" || fail "acme's flow web is gone"
+
+fds_after=$(ls /proc/"$PID"/fd | wc -l)
+[ "$fds_before" -eq "$fds_after" ] || fail "sluice had $fds_before open descriptors, then $fds_after"
 
 # ---- config save, restart with it, the same listings ------------------------
 listings "$TMP/before"

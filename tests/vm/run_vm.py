@@ -204,7 +204,8 @@ class Sluice:
                "--stats-json", self.stats]
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.logf, text=True)
         self.lines = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
         end = time.monotonic() + 30
         while time.monotonic() < end and not any(l.startswith("sluice: ") for l in self.lines):
             if self.p.poll() is not None:
@@ -212,6 +213,9 @@ class Sluice:
                            (self.p.returncode, n))
             time.sleep(0.05)
         check(any(l.startswith("sluice: ") for l in self.lines), "sluice %d started" % n)
+
+    def fds(self):
+        return len(os.listdir("/proc/%d/fd" % self.p.pid))
 
     def _read(self):
         for line in self.p.stdout:
@@ -228,6 +232,9 @@ class Sluice:
             self.p.kill()
             raise Fail("sluice did not exit within 30 s of SIGINT")
         check(self.p.returncode == 0, "sluice exited cleanly")
+        self.reader.join(10)
+        check("sluice: stopped, every mbuf back in its pool" in self.lines,
+              "sluice: every mbuf back in its pool")
         with open(self.stats) as f:
             return json.load(f)
 
@@ -439,11 +446,14 @@ def main():
         g1.run("ping -c 1 -W 1 10.0.0.99")
 
         # A guest reboot: same QEMU, the guest resets its virtio device.
+        fds = sluice.fds()
         g2.send("reboot -f")
         g2.wait_for(r"^READY$", 120)
         log("g2 rebooted")
         check(ping_until(g1, g2.ip, 30), "after g2's reboot, g1 reaches g2 again")
         talk(g1, g2, "after reboot")
+        check(sluice.fds() == fds, "sluice's open descriptors after g2's reconnect: %d, "
+              "before: %d" % (sluice.fds(), fds))
 
         # sluice restart: its counters first.
         stats = sluice.stop()
