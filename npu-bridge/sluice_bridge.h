@@ -111,6 +111,7 @@ extern "C" {
 	X(RESULTS_DROPPED, "results_dropped", "result messages lost: no mbuf or a full result ring") \
 	X(OP_TIMEOUTS, "op_timeouts", "ops the device did not complete within the op timeout")   \
 	X(LATE_COMPLETIONS, "late_completions", "timed-out ops the device returned later")         \
+	X(CTX_RESETS, "ctx_resets", "queue resets that took back the buffers of timed-out ops")    \
 	X(DEVICE_BUSY, "device_busy", "enqueues the device refused (its ring was full)")           \
 	X(BATCHES, "batches", "enqueue bursts")                                                    \
 	X(FRAMES_GATHERED, "frames_gathered", "frames sent as gather lists of packet buffers (zero copy)") \

@@ -223,6 +223,25 @@ uint16_t sluice_npu_enqueue_burst(struct sluice_npu_dev *dev, uint16_t ctx,
 uint16_t sluice_npu_dequeue_burst(struct sluice_npu_dev *dev, uint16_t ctx,
 				  struct sluice_npu_op **ops, uint16_t n);
 
+/**
+ * Reset a context's queues, as a driver does after an op timed out (a hung
+ * command holds its ring slot and never completes by itself). The device
+ * stops looking at the context; every op it still holds is handed back, as
+ * by sluice_npu_ctx_destroy() (the completion already posted for it, else
+ * -ECANCELED, counted in `errors`), and listed in `ops`; the rings start
+ * empty and the context goes on with its window, grants, model and counters.
+ * Called by the thread that drives the context, like the bursts, but not on
+ * a hot path: it waits (sleeping) for the device to let go of the context.
+ *
+ * @param ops room for `n` pointers; n >= the context's queue_depth always
+ *        suffices.
+ * @return the number of ops handed back, or -ENOENT, -EINVAL (ops NULL with
+ *         n > 0), -ENOSPC (more ops held than n: none handed back, nothing
+ *         reset), -ENOTSUP.
+ */
+int sluice_npu_ctx_reset(struct sluice_npu_dev *dev, uint16_t ctx, struct sluice_npu_op **ops,
+			 uint16_t n);
+
 /* ---- Counters and faults ------------------------------------------------- */
 
 struct sluice_npu_stats {
@@ -244,7 +263,7 @@ int sluice_npu_stats_get(const struct sluice_npu_dev *dev, uint16_t ctx,
 enum sluice_npu_fault_kind {
 	SLUICE_NPU_FAULT_NONE = 0,
 	/** The op is taken and never completes: like a hung command it keeps its
-	 * ring slot (and its model busy) until the context is destroyed. */
+	 * ring slot (and its model busy) until the context is reset or destroyed. */
 	SLUICE_NPU_FAULT_TIMEOUT,
 	SLUICE_NPU_FAULT_ERROR,     /**< the op completes with -EIO */
 	SLUICE_NPU_FAULT_FULL,      /**< an enqueue burst takes nothing, as if the ring were full */

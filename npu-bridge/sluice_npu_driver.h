@@ -74,6 +74,8 @@ struct sluice_npu_driver {
 	int (*ctx_create)(struct sluice_npu_dev *dev, const struct sluice_npu_ctx_conf *conf,
 			  uint16_t *ctx);
 	int (*ctx_destroy)(struct sluice_npu_dev *dev, uint16_t ctx);
+	int (*ctx_reset)(struct sluice_npu_dev *dev, uint16_t ctx, struct sluice_npu_op **ops,
+			 uint16_t n);
 	int (*ctx_window)(const struct sluice_npu_dev *dev, uint16_t ctx, uint64_t *addr,
 			  uint64_t *size);
 	int (*ctx_grant)(struct sluice_npu_dev *dev, uint16_t ctx, uint64_t addr, uint64_t len);

@@ -428,6 +428,7 @@ def main():
         if now >= next_sample:
             s = sample(proc)
             s["s"] = round(now - t0, 1)
+            s["cam_results"] = cam.results
             samples.append(s)
             log("%6.0f s  rss %d kB  fds %d  mbufs in use %d  changes %d  frames %d results %d  "
                 "guest sessions %d" % (s["s"], s["rss_kb"], s["fds"], s["mbufs_in_use"], churn.ok,
@@ -451,6 +452,7 @@ def main():
     cam.drain()
     last = sample(proc)
     last["s"] = round(time.monotonic() - t0, 1)
+    last["cam_results"] = cam.results
     samples.append(last)
     rpc.close()
     popen = proc.proc
@@ -559,6 +561,13 @@ def build_report(args, samples, stats_json, log_path, churn, faults, cam, failed
             r["problems"].append("%s: NPU results: sluice sent %d, %s received %d"
                                  % (key, nf["results_sent"], who, received))
         r["npu_frames"][key] = nf
+    # Alive to the end: the camera's context answered within the last minute.
+    end_s = samples[-1]["s"]
+    before = [x for x in samples if "cam_results" in x and x["s"] <= end_s - 60]
+    if before and samples[-1]["cam_results"] == before[-1]["cam_results"]:
+        r["problems"].append("cam/digits: no result since %.0f s (%d results then and at the "
+                             "end): the context stopped answering"
+                             % (before[-1]["s"], before[-1]["cam_results"]))
     r["camera_status"] = cam.result_status
     r["churn"] = {"changes": churn.n, "done": churn.ok, "by_method": churn.by_method,
                   "refused": churn.refused}

@@ -271,6 +271,36 @@ static void on_completion(struct sluice_bridge *b, struct bctx *c, struct sluice
 	bridge_slot_free(c, slot);
 }
 
+/*
+ * A hung op keeps its frame buffer (the device could still write its output).
+ * A driver takes them back by resetting the context's queues: once nothing
+ * else is in flight, or at once when hung ops hold half the buffers (ops
+ * still in flight then come back cancelled: device error).
+ */
+static unsigned int sched_reset(struct sluice_bridge *b, struct bctx *c, uint64_t now)
+{
+	struct sluice_npu_op *ops[SLUICE_NPU_QUEUE_DEPTH_MAX];
+	int n, i;
+
+	if (c->sch.quarantined == 0 || (c->sch.fly_len > 0 && c->sch.quarantined * 2 < c->depth))
+		return 0;
+	n = sluice_npu_ctx_reset(b->dev, c->dev_ctx, ops, RTE_DIM(ops));
+	if (n < 0)
+		return 0; /* a device without resets: the buffers wait for late completions */
+	c->ss.ctr[SLUICE_BRIDGE_CTR_CTX_RESETS]++;
+	for (i = 0; i < n; i++) {
+		uint32_t slot = (uint32_t)ops[i]->user_data;
+
+		if (slot < c->depth && c->slots[slot].state == SLOT_TIMED_OUT) {
+			c->sch.quarantined--;
+			bridge_slot_free(c, slot);
+		} else {
+			on_completion(b, c, ops[i], now);
+		}
+	}
+	return (unsigned int)n + 1;
+}
+
 static unsigned int sched_complete(struct sluice_bridge *b, struct bctx *c, uint64_t now)
 {
 	struct sluice_npu_op *ops[32];
@@ -302,7 +332,7 @@ static unsigned int sched_complete(struct sluice_bridge *b, struct bctx *c, uint
 		result_send(b, c, slot, -ETIMEDOUT, 0, now);
 		work++;
 	}
-	return work;
+	return work + sched_reset(b, c, now);
 }
 
 static void sched_pull(struct bctx *c)

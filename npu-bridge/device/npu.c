@@ -170,6 +170,14 @@ int sluice_npu_ctx_destroy(struct sluice_npu_dev *dev, uint16_t ctx)
 	return DISPATCH(dev, ctx_destroy, ctx);
 }
 
+int sluice_npu_ctx_reset(struct sluice_npu_dev *dev, uint16_t ctx, struct sluice_npu_op **ops,
+			 uint16_t n)
+{
+	if (ops == NULL && n > 0)
+		return -EINVAL;
+	return DISPATCH(dev, ctx_reset, ctx, ops, n);
+}
+
 int sluice_npu_ctx_window(const struct sluice_npu_dev *dev, uint16_t ctx, uint64_t *addr,
 			  uint64_t *size)
 {

@@ -623,6 +623,69 @@ static int swnpu_ctx_destroy(struct sluice_npu_dev *dev, uint16_t ctx)
 	return 0;
 }
 
+static int swnpu_ctx_reset(struct sluice_npu_dev *dev, uint16_t ctx, struct sluice_npu_op **ops,
+			   uint16_t n)
+{
+	struct swnpu *sw = sw_of(dev);
+	struct swnpu_hctx *h;
+	struct swnpu_dctx *d;
+	uint32_t held, k = 0;
+
+	if (ctx >= SLUICE_NPU_CTX_MAX || !sw->ctx_used[ctx])
+		return -ENOENT;
+	h = &sw->host[ctx];
+	d = &sw->dev[ctx];
+	held = h->size - h->nb_free;
+	if (held > n)
+		return -ENOSPC;
+	atomic_fetch_and_explicit(&sw->active[ctx / 64], ~(1ull << (ctx % 64)),
+				  memory_order_seq_cst);
+	swnpu_engine_quiesce(sw);
+	/* As at destroy: a posted completion gives its status, the rest are cancelled. */
+	for (uint32_t i = h->cq_head, j = 0; i != d->cq_tail && j < h->size; i++, j++) {
+		const struct swnpu_cqe *e = &h->cq[i & h->mask];
+
+		if (e->tag < h->size && h->shadow[e->tag].op != NULL) {
+			struct swnpu_shadow *s = &h->shadow[e->tag];
+
+			s->op->status = e->status;
+			s->op->device_ns = e->device_ns;
+			ops[k++] = s->op;
+			s->op = NULL;
+			if (s->model_id < SLUICE_NPU_MODELS_MAX)
+				inflight_add(&h->model_inflight[s->model_id], -1);
+		}
+	}
+	for (uint32_t t = 0; t < h->size; t++) {
+		struct swnpu_shadow *s = &h->shadow[t];
+
+		if (s->op == NULL)
+			continue;
+		s->op->status = -ECANCELED;
+		s->op->device_ns = 0;
+		ops[k++] = s->op;
+		s->op = NULL;
+		if (s->model_id < SLUICE_NPU_MODELS_MAX)
+			inflight_add(&h->model_inflight[s->model_id], -1);
+		swnpu_cnt_add(&d->errors, 1);
+	}
+	/* Empty rings, every tag free; the window, grants and counters stay. */
+	memset(h->sq, 0, h->size * sizeof(*h->sq));
+	memset(h->cq, 0, h->size * sizeof(*h->cq));
+	atomic_store_explicit(&h->regs->sq_tail, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->regs->sq_head, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->regs->cq_head, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->regs->cq_tail, 0, memory_order_relaxed);
+	h->sq_tail = h->cq_head = 0;
+	d->sq_head = d->cq_tail = 0;
+	d->pend_head = d->pend_tail = 0;
+	for (uint32_t i = 0; i < h->size; i++)
+		h->free_tags[i] = (uint16_t)(h->size - 1 - i);
+	h->nb_free = h->size;
+	atomic_fetch_or_explicit(&sw->active[ctx / 64], 1ull << (ctx % 64), memory_order_release);
+	return (int)k;
+}
+
 static int swnpu_ctx_window(const struct sluice_npu_dev *dev, uint16_t ctx, uint64_t *addr,
 			    uint64_t *size)
 {
@@ -717,6 +780,7 @@ const struct sluice_npu_driver sluice_swnpu_driver = {
     .model_info_get = swnpu_model_info_get,
     .ctx_create = swnpu_ctx_create,
     .ctx_destroy = swnpu_ctx_destroy,
+    .ctx_reset = swnpu_ctx_reset,
     .ctx_window = swnpu_ctx_window,
     .ctx_grant = swnpu_ctx_grant,
     .enqueue_burst = swnpu_enqueue,

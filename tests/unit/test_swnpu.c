@@ -1115,6 +1115,74 @@ static void test_fault_timeout(void **state)
 	sluice_npu_close(dev);
 }
 
+/*
+ * A reset hands back every op the device holds: a posted but undequeued
+ * completion with its status, swallowed ops cancelled; then the rings are
+ * empty, every slot free, and the window and model still serve new ops.
+ */
+static void test_ctx_reset(void **state)
+{
+	struct sluice_npu_dev *dev = dev_open("swnpu,mem=1M");
+	struct sluice_npu_fault f = {.kind = SLUICE_NPU_FAULT_TIMEOUT, .count = 2};
+	uint16_t model = model_new(dev), a;
+	struct sluice_npu_op op[4], *ptr[4] = {&op[0], &op[1], &op[2], &op[3]}, *back[4], nop;
+	int32_t want[16];
+	uint8_t *va = dev_va(dev);
+	uint64_t wa, end;
+	(void)state;
+
+	a = ctx_new(dev, 64 << 10, 4, &wa);
+	fill_random(va + wa, 64, 7);
+	for (int i = 0; i < 4; i++)
+		op[i] = op_make(model, 8, 8, 1, wa, wa + 4096 + (uint64_t)i * 1024);
+	assert_int_equal(sluice_npu_fault_inject(dev, a, &f), 0);
+	assert_int_equal(sluice_npu_enqueue_burst(dev, a, ptr, 4), 4);
+	/* Ops 0 and 1 are swallowed; wait (bounded) until 2 and 3 are posted, not dequeued. */
+	end = now_ns() + DEADLINE_NS;
+	while (stats(dev, a).completed_ok < 2 && now_ns() < end)
+		sched_yield();
+	assert_int_equal(stats(dev, a).completed_ok, 2);
+	/* The ring is full: nothing more goes in until the reset. */
+	nop = op_make(model, 8, 8, 1, wa, wa + 8192);
+	assert_int_equal(sluice_npu_enqueue_burst(dev, a, (struct sluice_npu_op *[]){&nop}, 1), 0);
+
+	assert_int_equal(sluice_npu_ctx_reset(dev, a, back, 3), -ENOSPC);
+	assert_int_equal(sluice_npu_ctx_reset(dev, a, NULL, 4), -EINVAL);
+	assert_int_equal(sluice_npu_ctx_reset(dev, 200, back, 4), -ENOENT);
+	assert_int_equal(sluice_npu_ctx_reset(dev, a, back, 4), 4);
+	/* The posted completions first, in order, then the cancelled ops by slot. */
+	assert_ptr_equal(back[0], &op[2]);
+	assert_ptr_equal(back[1], &op[3]);
+	assert_int_equal(op[2].status, 0);
+	assert_int_equal(op[3].status, 0);
+	assert_true(op[0].status == -ECANCELED && op[1].status == -ECANCELED);
+	assert_true((back[2] == &op[0] && back[3] == &op[1]) ||
+		    (back[2] == &op[1] && back[3] == &op[0]));
+	ref_run(va + wa, 8, 8, 1, want);
+	assert_memory_equal(va + wa + 4096 + 2 * 1024, want, ref_desc.nb_classes * 4u);
+	assert_int_equal(stats(dev, a).errors, 2);
+	assert_int_equal(stats(dev, a).dropped, 2);
+	assert_int_equal(sluice_npu_dequeue_burst(dev, a, back, 4), 0);
+	assert_int_equal(sluice_npu_ctx_reset(dev, a, back, 4), 0);
+
+	/* Four slots again, the same window and model: four ops, four right answers. */
+	for (int i = 0; i < 4; i++)
+		op[i] = op_make(model, 8, 8, 1, wa, wa + 12288 + (uint64_t)i * 1024);
+	assert_int_equal(sluice_npu_enqueue_burst(dev, a, ptr, 4), 4);
+	drain(dev, a, back, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_ptr_equal(back[i], &op[i]);
+		assert_int_equal(op[i].status, 0);
+		assert_memory_equal(va + wa + 12288 + (uint64_t)i * 1024, want,
+				    ref_desc.nb_classes * 4u);
+	}
+	assert_int_equal(stats(dev, a).completed_ok, 6);
+	/* No op in flight: the model unloads once the context is gone. */
+	assert_int_equal(sluice_npu_ctx_destroy(dev, a), 0);
+	assert_int_equal(sluice_npu_model_unload(dev, model), 0);
+	sluice_npu_close(dev);
+}
+
 static void test_fault_error(void **state)
 {
 	struct sluice_npu_dev *dev = dev_open("swnpu,mem=1M");
@@ -1397,7 +1465,8 @@ int main(void)
 	    cmocka_unit_test(test_digits),	  cmocka_unit_test(test_built_model),
 	    cmocka_unit_test(test_window_faults), cmocka_unit_test(test_grant),
 	    cmocka_unit_test(test_bad_ops),	  cmocka_unit_test(test_models),
-	    cmocka_unit_test(test_fault_timeout), cmocka_unit_test(test_fault_error),
+	    cmocka_unit_test(test_fault_timeout), cmocka_unit_test(test_ctx_reset),
+	    cmocka_unit_test(test_fault_error),
 	    cmocka_unit_test(test_fault_full),	  cmocka_unit_test(test_destroy_inflight),
 	    cmocka_unit_test(test_timing),	  cmocka_unit_test(test_timing_hailo8),
 	    cmocka_unit_test(test_timing_none),	  SLUICE_TEST_FDS_UNCHANGED,
