@@ -22,6 +22,7 @@ struct sluice_rpc {
 	const struct sluice_rpc_method **methods;
 	unsigned int nb_methods, cap_methods;
 	_Atomic uint64_t generation;
+	char *vnic_dir;
 };
 
 static const struct {
@@ -451,6 +452,14 @@ struct sluice_rpc *sluice_rpc_new(const struct sluice_rpc_opts *opts)
 		return NULL;
 	}
 	rpc->ops = opts->ops;
+	if (opts->vnic_dir != NULL) {
+		rpc->vnic_dir = strdup(opts->vnic_dir);
+		if (rpc->vnic_dir == NULL) {
+			free(rpc);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
 	pthread_mutex_init(&rpc->own_lock, NULL);
 	rpc->lock = opts->lock ? opts->lock : &rpc->own_lock;
 	rc = sluice_rpc_register(rpc, core_methods, 1);
@@ -469,6 +478,7 @@ void sluice_rpc_free(struct sluice_rpc *rpc)
 	if (rpc == NULL)
 		return;
 	free(rpc->methods);
+	free(rpc->vnic_dir);
 	pthread_mutex_destroy(&rpc->own_lock);
 	free(rpc);
 }
@@ -481,6 +491,11 @@ void sluice_rpc_config_changed(struct sluice_rpc *rpc)
 uint64_t sluice_rpc_generation(struct sluice_rpc *rpc)
 {
 	return atomic_load(&rpc->generation);
+}
+
+const char *rpc_vnic_dir(const struct sluice_rpc *rpc)
+{
+	return rpc->vnic_dir;
 }
 
 pthread_mutex_t *sluice_rpc_lock(struct sluice_rpc *rpc)

@@ -473,10 +473,22 @@ int sluice_rpc_decode_actions(struct sluice_rpc_req *req, const json_t *v, void 
 	return 0;
 }
 
+static json_t *encode_encap(const struct sluice_vxlan_encap *e)
+{
+	char ip[2][INET_ADDRSTRLEN], mac[2][24];
+
+	sluice_model_format_mac(e->src_mac, mac[0], sizeof(mac[0]));
+	sluice_model_format_mac(e->dst_mac, mac[1], sizeof(mac[1]));
+	inet_ntop(AF_INET, &e->src_ip, ip[0], sizeof(ip[0]));
+	inet_ntop(AF_INET, &e->dst_ip, ip[1], sizeof(ip[1]));
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:i,s:i,s:i}", "src_mac", mac[0], "dst_mac", mac[1],
+			 "src_ip", ip[0], "dst_ip", ip[1], "vni", (json_int_t)e->vni, "udp_src",
+			 e->udp_src, "udp_dst", e->udp_dst, "ttl", e->ttl);
+}
+
 json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 {
 	json_t *l = json_array();
-	char ip[2][INET_ADDRSTRLEN], mac[2][24];
 
 	if (l == NULL)
 		return NULL;
@@ -488,19 +500,9 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a)
 		    l, json_pack("{s:{s:I,s:I,s:I,s:I}}", "meter", "cir", (json_int_t)a->meter.cir,
 				 "pir", (json_int_t)a->meter.pir, "cbs", (json_int_t)a->meter.cbs,
 				 "pbs", (json_int_t)a->meter.pbs));
-	if (a->flags & SLUICE_ACT_ENCAP) {
-		const struct sluice_vxlan_encap *e = &a->encap;
-
-		sluice_model_format_mac(e->src_mac, mac[0], sizeof(mac[0]));
-		sluice_model_format_mac(e->dst_mac, mac[1], sizeof(mac[1]));
-		inet_ntop(AF_INET, &e->src_ip, ip[0], sizeof(ip[0]));
-		inet_ntop(AF_INET, &e->dst_ip, ip[1], sizeof(ip[1]));
-		json_array_append_new(l, json_pack("{s:{s:s,s:s,s:s,s:s,s:I,s:i,s:i,s:i}}",
-						   "vxlan_encap", "src_mac", mac[0], "dst_mac",
-						   mac[1], "src_ip", ip[0], "dst_ip", ip[1], "vni",
-						   (json_int_t)e->vni, "udp_src", e->udp_src,
-						   "udp_dst", e->udp_dst, "ttl", e->ttl));
-	}
+	if (a->flags & SLUICE_ACT_ENCAP)
+		json_array_append_new(l,
+				      json_pack("{s:o}", "vxlan_encap", encode_encap(&a->encap)));
 	if (a->flags & SLUICE_ACT_COUNT)
 		json_array_append_new(l, json_string("count"));
 	if (a->flags & SLUICE_ACT_FORWARD)
@@ -688,6 +690,118 @@ json_t *sluice_rpc_encode_npu_context(const struct sluice_npu_context *c)
 	return o;
 }
 
+/* ---- vNICs and the uplink --------------------------------------------------------- */
+
+static int dec_vnic_socket(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	char buf[RPC_QUOTE_MAX];
+	const char *s = NULL;
+
+	if (field_str(req, NULL, v, "a socket path (a string)", &s, buf) < 0)
+		return -1;
+	/* The loader's words: the model checks the rest of the path. */
+	if (json_string_length(v) >= SLUICE_VNIC_PATH_MAX)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
+				       "socket path is longer than %d characters",
+				       SLUICE_VNIC_PATH_MAX - 1);
+	memset(out, 0, SLUICE_VNIC_PATH_MAX);
+	memcpy(out, s, json_string_length(v));
+	return 0;
+}
+
+static int dec_vnic_mode(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	char buf[RPC_QUOTE_MAX];
+	const char *s = NULL;
+
+	if (field_str(req, NULL, v, "server or client (a string)", &s, buf) < 0)
+		return -1;
+	if (strcmp(s, "server") == 0)
+		*(enum sluice_vnic_mode *)out = SLUICE_VNIC_SERVER;
+	else if (strcmp(s, "client") == 0)
+		*(enum sluice_vnic_mode *)out = SLUICE_VNIC_CLIENT;
+	else
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
+				       "mode '%s' is not server or client", buf);
+	return 0;
+}
+
+static const struct sluice_rpc_param vnic_keys[] = {
+    P("name", sluice_rpc_decode_name, struct sluice_vnic, name, true),
+    P("socket", dec_vnic_socket, struct sluice_vnic, socket, true),
+    P("mode", dec_vnic_mode, struct sluice_vnic, mode, false),
+    P("queues", dec_u16, struct sluice_vnic, queues, false),
+    P("mac", dec_mac, struct sluice_vnic, mac, true),
+};
+
+int sluice_rpc_decode_vnic(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	struct sluice_vnic n;
+
+	memset(&n, 0, sizeof(n));
+	n.mode = SLUICE_VNIC_SERVER;
+	n.queues = 1;
+	if (sluice_rpc_decode_object(req, v, "vnic", vnic_keys, NB(vnic_keys), NULL, &n) < 0)
+		return -1;
+	memcpy(out, &n, sizeof(n));
+	return 0;
+}
+
+json_t *sluice_rpc_encode_vnic(const struct sluice_vnic *v)
+{
+	char mac[24];
+
+	sluice_model_format_mac(v->mac, mac, sizeof(mac));
+	return json_pack("{s:s#,s:s#,s:s,s:i,s:s}", "name", v->name,
+			 (int)strnlen(v->name, SLUICE_NAME_MAX), "socket", v->socket,
+			 (int)strnlen(v->socket, SLUICE_VNIC_PATH_MAX), "mode",
+			 sluice_vnic_mode_name(v->mode), "queues", v->queues, "mac", mac);
+}
+
+static int dec_encap(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	return sluice_rpc_decode_object(req, v, "vxlan", encap_keys, NB(encap_keys), NULL, out);
+}
+
+static const struct sluice_rpc_param uplink_keys[] = {
+    P("port", sluice_rpc_decode_port, struct sluice_uplink, port, true),
+    P("vlan", dec_u16, struct sluice_uplink, vlan, false),
+    P("vxlan", dec_encap, struct sluice_uplink, vxlan, false),
+};
+
+int sluice_rpc_decode_uplink(struct sluice_rpc_req *req, const json_t *v, void *out)
+{
+	struct sluice_uplink u;
+	bool vlan, vxlan;
+
+	memset(&u, 0, sizeof(u));
+	if (sluice_rpc_decode_object(req, v, "uplink", uplink_keys, NB(uplink_keys), NULL, &u) < 0)
+		return -1;
+	/* Which keys are present picks the kind, as in tenant files. */
+	vlan = json_object_get(v, "vlan") != NULL;
+	vxlan = json_object_get(v, "vxlan") != NULL;
+	if (vlan && vxlan)
+		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "vxlan",
+				       "vxlan cannot be combined with vlan");
+	u.kind = vxlan ? SLUICE_UPLINK_VXLAN : vlan ? SLUICE_UPLINK_VLAN : SLUICE_UPLINK_PORT;
+	memcpy(out, &u, sizeof(u));
+	return 0;
+}
+
+json_t *sluice_rpc_encode_uplink(const struct sluice_uplink *u)
+{
+	switch (u->kind) {
+	case SLUICE_UPLINK_PORT:
+		return json_pack("{s:i}", "port", u->port);
+	case SLUICE_UPLINK_VLAN:
+		return json_pack("{s:i,s:i}", "port", u->port, "vlan", u->vlan);
+	case SLUICE_UPLINK_VXLAN:
+		return json_pack("{s:i,s:o}", "port", u->port, "vxlan", encode_encap(&u->vxlan));
+	default:
+		return json_null();
+	}
+}
+
 json_t *sluice_rpc_encode_flow(const struct sluice_flow *f, bool exact)
 {
 	json_t *o = json_pack(
@@ -724,8 +838,19 @@ json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t)
 	for (i = 0; i < t->nb_rules; i++)
 		json_array_append_new(l, sluice_rpc_encode_flow(&t->rules[i], false));
 	json_object_set_new(o, "rules", l);
+	l = json_array();
+	for (i = 0; i < t->nb_vnics; i++)
+		json_array_append_new(l, sluice_rpc_encode_vnic(&t->vnics[i]));
+	json_object_set_new(o, "vnics", l);
+	/* No uplink: no key, so that the object goes back to tenant_add as it is. */
+	if (t->uplink.kind != SLUICE_UPLINK_NONE &&
+	    json_object_set_new(o, "uplink", sluice_rpc_encode_uplink(&t->uplink)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	/* A failed append leaves a short list: report it as out of memory. */
-	if (json_array_size(json_object_get(o, "match")) != t->nb_matches ||
+	if (json_array_size(json_object_get(o, "vnics")) != t->nb_vnics ||
+	    json_array_size(json_object_get(o, "match")) != t->nb_matches ||
 	    json_array_size(json_object_get(o, "flows")) != t->nb_flows ||
 	    json_array_size(json_object_get(o, "rules")) != t->nb_rules ||
 	    json_array_size(json_object_get(o, "npu_contexts")) != t->nb_npu_contexts) {
@@ -763,10 +888,11 @@ static const struct sluice_rpc_param name_params[] = {
 
 static json_t *tenant_summary(const struct sluice_tenant *t)
 {
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "name", t->name, "matches",
+	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:o}", "name", t->name, "matches",
 			 (json_int_t)t->nb_matches, "flows", (json_int_t)t->nb_flows, "rules",
 			 (json_int_t)t->nb_rules, "npu_contexts", (json_int_t)t->nb_npu_contexts,
-			 "default", sluice_rpc_encode_actions(&t->default_actions));
+			 "vnics", (json_int_t)t->nb_vnics, "default",
+			 sluice_rpc_encode_actions(&t->default_actions));
 }
 
 static int do_tenant_list(struct sluice_rpc_req *req, void *params)
@@ -801,7 +927,7 @@ static int do_tenant_get(struct sluice_rpc_req *req, void *params)
 
 struct tenant_add_p {
 	char name[SLUICE_NAME_MAX];
-	const json_t *match, *npu_contexts, *def, *flows, *rules;
+	const json_t *match, *npu_contexts, *def, *flows, *rules, *vnics, *uplink;
 };
 
 static int want_array(struct sluice_rpc_req *req, const json_t *v, void *out)
@@ -821,6 +947,8 @@ static const struct sluice_rpc_param tenant_add_params[] = {
     P("default", sluice_rpc_decode_json, struct tenant_add_p, def, false),
     P("flows", want_array, struct tenant_add_p, flows, false),
     P("rules", want_array, struct tenant_add_p, rules, false),
+    P("vnics", want_array, struct tenant_add_p, vnics, false),
+    P("uplink", sluice_rpc_decode_json, struct tenant_add_p, uplink, false),
 };
 
 /* Decode every item of `list` with `decode` and hand it to `add`, with its path. */
@@ -888,6 +1016,30 @@ static int add_rule(struct sluice_rpc_req *req, struct sluice_tenant *t, void *r
 	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
 }
 
+static int add_vnic(struct sluice_rpc_req *req, struct sluice_tenant *t, void *v)
+{
+	struct sluice_err err;
+	int rc = sluice_model_vnic_add(req->cfg, t, v, &err);
+
+	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
+}
+
+static int set_uplink(struct sluice_rpc_req *req, struct sluice_tenant *t, const json_t *v)
+{
+	struct sluice_uplink u;
+	struct sluice_err err;
+	size_t mark = sluice_rpc_path_push(req, "uplink", 0);
+	int rc = sluice_rpc_decode_uplink(req, v, &u);
+
+	if (rc == 0) {
+		rc = sluice_model_uplink_set(req->cfg, t, &u, &err);
+		if (rc < 0)
+			sluice_rpc_fail_model(req, rc, &err);
+	}
+	sluice_rpc_path_pop(req, mark);
+	return rc < 0 ? -1 : 0;
+}
+
 static int dec_flow_obj(struct sluice_rpc_req *req, const json_t *v, void *out)
 {
 	return sluice_rpc_decode_object(req, v, "flow", flow_params, NB(flow_params), NULL, out);
@@ -916,9 +1068,22 @@ static int do_tenant_add(struct sluice_rpc_req *req, void *params)
 	/* Contexts first: actions anywhere in the tenant may name them. */
 	if (each(req, "npu_contexts", p->npu_contexts, sluice_rpc_decode_npu_context,
 		 sizeof(struct sluice_npu_context), add_npu_context, t) < 0 ||
+	    each(req, "vnics", p->vnics, sluice_rpc_decode_vnic, sizeof(struct sluice_vnic),
+		 add_vnic, t) < 0 ||
 	    each(req, "match", p->match, sluice_rpc_decode_match, sizeof(struct sluice_match),
 		 add_match, t) < 0)
 		return -1;
+	/* After the matches: the uplink needs the one that brings its frames back. */
+	if (p->uplink != NULL && set_uplink(req, t, p->uplink) < 0)
+		return -1;
+	if (p->def == NULL && t->nb_vnics != 0) {
+		/* As in tenant files: a tenant with vNICs switches what nothing claims. */
+		memset(&a, 0, sizeof(a));
+		a.flags = SLUICE_ACT_SWITCH;
+		rc = sluice_model_default_set(req->cfg, t, &a, &err);
+		if (rc < 0)
+			return sluice_rpc_fail_model(req, rc, &err);
+	}
 	if (p->def != NULL) {
 		mark = sluice_rpc_path_push(req, "default", 0);
 		rc = sluice_rpc_decode_actions(req, p->def, &a);
@@ -1437,6 +1602,208 @@ static int do_npu_fault(struct sluice_rpc_req *req, void *params)
 	return req->result ? 0 : nomem(req);
 }
 
+/* ---- vNICs and the uplink: methods ---------------------------------------------------- */
+
+struct vnic_p {
+	struct sluice_vnic v;
+};
+
+static const struct sluice_rpc_param vnic_params[] = {
+    P("vnic", sluice_rpc_decode_vnic, struct vnic_p, v, true),
+};
+
+/*
+ * A tenant's socket: only inside the data plane's vNIC directory, so that a
+ * tenant never makes sluice create, remove or connect to a socket elsewhere.
+ */
+static int vnic_socket_allowed(struct sluice_rpc_req *req, const char *socket)
+{
+	const char *dir = rpc_vnic_dir(req->rpc);
+	size_t n;
+
+	if (req->scope == NULL)
+		return 0;
+	if (dir == NULL)
+		return sluice_rpc_fail(req, SLUICE_RPC_E_DENIED, "socket",
+				       "a tenant's socket may add vnics only when sluice confines "
+				       "their sockets to a directory (--vnic-dir); ask the "
+				       "operator");
+	n = strlen(dir);
+	if (strncmp(socket, dir, n) != 0 || socket[n] != '/')
+		return sluice_rpc_fail(req, SLUICE_RPC_E_DENIED, "socket",
+				       "socket '%s' is not in %s (a tenant's vnics must be)",
+				       socket, dir);
+	return 0;
+}
+
+/*
+ * A tenant's socket learns nothing of other tenants: a socket, MAC or
+ * ethdev name another tenant holds is "in use", without its holder.
+ */
+static void hide_other_tenants(struct sluice_rpc_req *req, const struct sluice_vnic *v,
+			       struct sluice_err *err)
+{
+	const struct sluice_tenant *t = req->tenant;
+	char mac[24], dev[SLUICE_VNIC_DEV_NAME_MAX + 1];
+	uint32_t i;
+
+	for (i = 0; i < t->nb_vnics; i++)
+		if (strcmp(err->field, "socket") == 0 ? strcmp(t->vnics[i].socket, v->socket) == 0
+		    : strcmp(err->field, "mac") == 0  ? memcmp(t->vnics[i].mac, v->mac, 6) == 0
+						      : strcmp(t->vnics[i].name, v->name) == 0)
+			return;
+	if (strcmp(err->field, "socket") == 0) {
+		snprintf(err->msg, sizeof(err->msg), "socket '%s' is already in use", v->socket);
+	} else if (strcmp(err->field, "mac") == 0) {
+		sluice_model_format_mac(v->mac, mac, sizeof(mac));
+		snprintf(err->msg, sizeof(err->msg), "mac %s is already in use", mac);
+	} else {
+		sluice_vnic_dev_name(t->name, v->name, dev, sizeof(dev));
+		snprintf(err->msg, sizeof(err->msg),
+			 "vnic ethdev name '%s' is already in use; choose another vnic name", dev);
+	}
+}
+
+static int do_vnic_add(struct sluice_rpc_req *req, void *params)
+{
+	struct vnic_p *p = params;
+	struct sluice_err err;
+	size_t mark = sluice_rpc_path_push(req, "vnic", 0);
+	int rc = vnic_socket_allowed(req, p->v.socket);
+
+	if (rc == 0) {
+		rc = sluice_model_vnic_add(req->cfg, req->tenant, &p->v, &err);
+		if (rc == -EEXIST && req->scope != NULL)
+			hide_other_tenants(req, &p->v, &err);
+		if (rc < 0)
+			sluice_rpc_fail_model(req, rc, &err);
+	}
+	sluice_rpc_path_pop(req, mark);
+	if (rc < 0)
+		return -1;
+	req->result =
+	    json_pack("{s:s#}", "name", p->v.name, (int)strnlen(p->v.name, SLUICE_NAME_MAX));
+	return req->result ? 0 : nomem(req);
+}
+
+static int do_vnic_del(struct sluice_rpc_req *req, void *params)
+{
+	struct sluice_err err;
+	int rc = sluice_model_vnic_del(req->tenant, ((struct name_p *)params)->name, &err);
+
+	/* Its last vNIC, and no match: nothing would be the tenant's any more. */
+	if (rc == 0)
+		rc = sluice_model_tenant_check(req->tenant, &err);
+	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
+}
+
+/* {tenant, vnic, dev, port, link, stats}: the vNIC as vnic_add takes it, and its state. */
+static json_t *vnic_entry(struct sluice_rpc_req *req, const struct sluice_tenant *t,
+			  const struct sluice_vnic *v)
+{
+	struct sluice_rpc_vnic_state st;
+	char dev[SLUICE_VNIC_DEV_NAME_MAX + 1] = "";
+	json_t *o, *stats;
+
+	sluice_vnic_dev_name(t->name, v->name, dev, sizeof(dev));
+	o = json_pack("{s:s,s:o,s:s}", "tenant", t->name, "vnic", sluice_rpc_encode_vnic(v), "dev",
+		      dev);
+	if (o == NULL)
+		return NULL;
+	memset(&st, 0, sizeof(st));
+	if (req->ops->vnic_state == NULL ||
+	    req->ops->vnic_state(req->ops->arg, t->name, v->name, &st) < 0) {
+		json_object_set_new(o, "port", json_null());
+		json_object_set_new(o, "link", json_null());
+		json_object_set_new(o, "stats", json_null());
+		return o;
+	}
+	json_object_set_new(o, "port", json_integer(st.port));
+	json_object_set_new(o, "link", json_string(st.link_up ? "up" : "down"));
+	stats = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "rx_pkts", (json_int_t)st.rx_pkts,
+			  "rx_bytes", (json_int_t)st.rx_bytes, "tx_pkts", (json_int_t)st.tx_pkts,
+			  "hw_ipackets", (json_int_t)st.hw_ipackets, "hw_opackets",
+			  (json_int_t)st.hw_opackets, "hw_oerrors", (json_int_t)st.hw_oerrors);
+	if (json_object_set_new(o, "stats", stats) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int do_vnic_list(struct sluice_rpc_req *req, void *params)
+{
+	json_t *l = json_array();
+	uint32_t i, j;
+
+	(void)params;
+	if (l == NULL)
+		return nomem(req);
+	/* The admin socket without a tenant: every tenant's. */
+	for (i = 0; i < req->cfg->nb_tenants; i++) {
+		const struct sluice_tenant *t = &req->cfg->tenants[i];
+
+		if (req->tenant != NULL && req->tenant != t)
+			continue;
+		for (j = 0; j < t->nb_vnics; j++)
+			if (json_array_append_new(l, vnic_entry(req, t, &t->vnics[j])) != 0) {
+				json_decref(l);
+				return nomem(req);
+			}
+	}
+	req->result = l;
+	return 0;
+}
+
+static int do_vnic_get(struct sluice_rpc_req *req, void *params)
+{
+	const char *name = ((struct name_p *)params)->name;
+	const struct sluice_vnic *v = sluice_tenant_vnic(req->tenant, name);
+	char buf[RPC_QUOTE_MAX];
+
+	if (v == NULL)
+		return sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "name",
+				       "no vnic '%s' in tenant '%s'",
+				       rpc_printable(name, strlen(name), buf), req->tenant->name);
+	req->result = vnic_entry(req, req->tenant, v);
+	return req->result ? 0 : nomem(req);
+}
+
+struct uplink_p {
+	const json_t *uplink;
+};
+
+static const struct sluice_rpc_param uplink_params[] = {
+    P("uplink", sluice_rpc_decode_json, struct uplink_p, uplink, true),
+};
+
+static int do_uplink_set(struct sluice_rpc_req *req, void *params)
+{
+	return set_uplink(req, req->tenant, ((struct uplink_p *)params)->uplink);
+}
+
+static int do_uplink_del(struct sluice_rpc_req *req, void *params)
+{
+	struct sluice_uplink none = {.kind = SLUICE_UPLINK_NONE};
+	struct sluice_err err;
+	int rc;
+
+	(void)params;
+	if (req->tenant->uplink.kind == SLUICE_UPLINK_NONE)
+		return sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "uplink",
+				       "tenant '%s' has no uplink", req->tenant->name);
+	rc = sluice_model_uplink_set(req->cfg, req->tenant, &none, &err);
+	return rc < 0 ? sluice_rpc_fail_model(req, rc, &err) : 0;
+}
+
+static int do_uplink_get(struct sluice_rpc_req *req, void *params)
+{
+	(void)params;
+	req->result = json_pack("{s:s,s:o}", "tenant", req->tenant->name, "uplink",
+				sluice_rpc_encode_uplink(&req->tenant->uplink));
+	return req->result ? 0 : nomem(req);
+}
+
 /* ---- The table ------------------------------------------------------------------- */
 
 #define TENANT SLUICE_RPC_TENANT_OK
@@ -1497,6 +1864,19 @@ static const struct sluice_rpc_method model_methods[] = {
      sizeof(struct name_p), do_npu_model_del, WRITE, NULL},
     {"npu_fault", "inject a device fault into a tenant's NPU context (tests, soak)",
      npu_fault_params, NB(npu_fault_params), sizeof(struct npu_fault_p), do_npu_fault, 0, "tenant"},
+    {"vnic_add", "add a vNIC (a vhost-user port) to a tenant, as in tenant files", vnic_params,
+     NB(vnic_params), sizeof(struct vnic_p), do_vnic_add, WRITE | TENANT, "tenant"},
+    {"vnic_del", "delete a vNIC (its guest is disconnected, its socket removed)", name_params,
+     NB(name_params), sizeof(struct name_p), do_vnic_del, WRITE | TENANT, "tenant"},
+    {"vnic_get", "one vNIC with its port, link state and counters", name_params, NB(name_params),
+     sizeof(struct name_p), do_vnic_get, TENANT, "tenant"},
+    {"vnic_list", "vNICs with link state and counters: one tenant's, or (admin) all", NULL, 0, 0,
+     do_vnic_list, TENANT | SLUICE_RPC_TENANT_OPTIONAL, "tenant"},
+    {"uplink_set", "set where a tenant's switched frames meet the network", uplink_params,
+     NB(uplink_params), sizeof(struct uplink_p), do_uplink_set, WRITE | TENANT, "tenant"},
+    {"uplink_del", "remove a tenant's uplink (its vNICs then reach each other only)", NULL, 0, 0,
+     do_uplink_del, WRITE | TENANT, "tenant"},
+    {"uplink_get", "a tenant's uplink, or null", NULL, 0, 0, do_uplink_get, TENANT, "tenant"},
 };
 
 int rpc_model_register(struct sluice_rpc *rpc)

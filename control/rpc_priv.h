@@ -17,6 +17,9 @@ const char *rpc_key(const struct sluice_rpc_req *req);
 /* A JSON integer in 0..max. */
 int rpc_decode_uint(struct sluice_rpc_req *req, const json_t *v, uint64_t max, uint64_t *out);
 
+/* opts.vnic_dir, or NULL. */
+const char *rpc_vnic_dir(const struct sluice_rpc *rpc);
+
 /* rpc_model.c: the tenant model's methods. */
 int rpc_model_register(struct sluice_rpc *rpc);
 

@@ -311,14 +311,15 @@ static bool accept_one(struct sluice_rpc_server *srv, struct listener *l)
 	if (l->admin && cred.uid != 0 && cred.uid != geteuid()) {
 		logf_(srv, LOG_NOTICE, "admin.sock: refused pid %d uid %u (not root, not uid %u)",
 		      (int)cred.pid, (unsigned int)cred.uid, (unsigned int)geteuid());
+		/* Counted first: the client may read its EOF and ask for the counters. */
+		COUNT(srv, refused_peer, 1);
 		say_and_close(fd, SLUICE_RPC_E_DENIED,
 			      "the admin socket is for its owner and root");
-		COUNT(srv, refused_peer, 1);
 		return true;
 	}
 	if (srv->nb_cl >= srv->opts.max_clients) {
-		say_and_close(fd, SLUICE_RPC_E_BUSY, "too many clients; try again later");
 		COUNT(srv, refused_busy, 1);
+		say_and_close(fd, SLUICE_RPC_E_BUSY, "too many clients; try again later");
 		return true;
 	}
 	if (srv->nb_cl == srv->cap_cl) {

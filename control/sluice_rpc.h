@@ -99,6 +99,18 @@ enum sluice_rpc_npu_fault {
 	SLUICE_RPC_NPU_FAULT_FULL,
 };
 
+/** What vnic_list and vnic_get show of a running vNIC (sluice_dp.h's struct sluice_vnic_stats). */
+struct sluice_rpc_vnic_state {
+	/** Its ethdev port. */
+	uint16_t port;
+	/** A guest is attached (the vhost-user device is running). */
+	bool link_up;
+	/** Data plane counters: frames from the guest, their bytes, frames to it. */
+	uint64_t rx_pkts, rx_bytes, tx_pkts;
+	/** The vhost port's own counters; hw_oerrors: the guest's ring was full. */
+	uint64_t hw_ipackets, hw_opackets, hw_oerrors;
+};
+
 /** Short name of a code ("Invalid params"), or "Unknown error". */
 const char *sluice_rpc_code_name(int code);
 
@@ -145,6 +157,14 @@ struct sluice_rpc_ops {
 	 */
 	int (*npu_fault)(void *arg, const char *tenant, const char *name,
 			 enum sluice_rpc_npu_fault kind, uint32_t count);
+	/**
+	 * A running vNIC's port, link state and counters (since its port was
+	 * created). Optional: vnic_list and vnic_get then show "port", "link"
+	 * and "stats" as null.
+	 * @return 0, or -ENOENT (the data plane runs no port for it).
+	 */
+	int (*vnic_state)(void *arg, const char *tenant, const char *name,
+			  struct sluice_rpc_vnic_state *st);
 	void *arg;
 };
 
@@ -154,6 +174,14 @@ struct sluice_rpc_opts {
 	struct sluice_rpc_ops ops;
 	/** The configuration lock (see Threads above); NULL: one of its own. */
 	pthread_mutex_t *lock;
+	/**
+	 * The directory the data plane confines vNIC sockets to (its
+	 * opts.vnic_dir), copied; NULL: none. A tenant's socket may add a vNIC
+	 * only when it is set, and only with a socket inside it: tenants do not
+	 * pick paths on the host (the admin socket's vNICs are checked by the
+	 * data plane when applied).
+	 */
+	const char *vnic_dir;
 };
 
 struct sluice_rpc;
@@ -354,6 +382,20 @@ int sluice_rpc_decode_actions(struct sluice_rpc_req *req, const json_t *v, void 
  * sluice_model_npu_context_init()'s defaults. Ranges are the model's to check.
  */
 int sluice_rpc_decode_npu_context(struct sluice_rpc_req *req, const json_t *v, void *out);
+/**
+ * A vNIC [struct sluice_vnic], as in tenant files: {name, socket, mode,
+ * queues, mac}; name, socket and mac required, mode "server" (default) or
+ * "client", queues default 1. The socket's length and the MAC's syntax are
+ * checked here; everything else (paths, ranges, uniqueness) is the model's.
+ */
+int sluice_rpc_decode_vnic(struct sluice_rpc_req *req, const json_t *v, void *out);
+/**
+ * An uplink [struct sluice_uplink], as in tenant files: {port} (untagged),
+ * {port, vlan}, or {port, vxlan: {src_mac, dst_mac, src_ip, dst_ip, vni,
+ * udp_src, udp_dst, ttl}}. Whether the tenant has the match it needs is the
+ * model's to check.
+ */
+int sluice_rpc_decode_uplink(struct sluice_rpc_req *req, const json_t *v, void *out);
 
 /*
  * Encoders: the same shapes, so that what a listing returns can be sent back
@@ -365,6 +407,10 @@ json_t *sluice_rpc_encode_actions(const struct sluice_actions *a);
 json_t *sluice_rpc_encode_flow(const struct sluice_flow *f, bool exact);
 /** An NPU context: its name alone when declared only, else the object. */
 json_t *sluice_rpc_encode_npu_context(const struct sluice_npu_context *c);
+/** A vNIC: {name, socket, mode, queues, mac}. */
+json_t *sluice_rpc_encode_vnic(const struct sluice_vnic *v);
+/** An uplink as decoded above; JSON null for SLUICE_UPLINK_NONE. */
+json_t *sluice_rpc_encode_uplink(const struct sluice_uplink *u);
 /** A whole tenant, as tenant_add takes it. */
 json_t *sluice_rpc_encode_tenant(const struct sluice_tenant *t);
 

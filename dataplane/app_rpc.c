@@ -170,6 +170,27 @@ static int app_npu_fault(void *arg, const char *tenant, const char *name,
 	return sluice_dp_npu_fault(app->dp, tenant, name, &f);
 }
 
+/* vnic_list, vnic_get: what `show vnic` prints. */
+static int app_vnic_state(void *arg, const char *tenant, const char *name,
+			  struct sluice_rpc_vnic_state *out)
+{
+	struct sluice_app *app = arg;
+	struct sluice_vnic_stats st;
+	int rc = sluice_dp_vnic_stats(app->dp, tenant, name, &st);
+
+	if (rc < 0)
+		return rc;
+	out->port = st.port;
+	out->link_up = st.link_up;
+	out->rx_pkts = st.rx_pkts;
+	out->rx_bytes = st.rx_bytes;
+	out->tx_pkts = st.tx_pkts;
+	out->hw_ipackets = st.hw_ipackets;
+	out->hw_opackets = st.hw_opackets;
+	out->hw_oerrors = st.hw_oerrors;
+	return 0;
+}
+
 static void app_log(void *arg, int prio, const char *line)
 {
 	(void)arg;
@@ -193,9 +214,11 @@ int sluice_app_rpc_start(struct sluice_app *app, const char *dir)
 		    .npu_model = app_npu_model,
 		    .npu_stats = app_npu_stats,
 		    .npu_fault = app_npu_fault,
+		    .vnic_state = app_vnic_state,
 		    .arg = app,
 		},
 	    .lock = &app->cfg_lock,
+	    .vnic_dir = app->vnic_dir,
 	};
 	struct sluice_rpc_server_opts so = {
 	    .sz = sizeof(so),

@@ -454,6 +454,7 @@ int main(int argc, char **argv)
 	ret = sluice_dp_launch(app.dp);
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cannot launch workers: %s\n", strerror(-ret));
+	app.vnic_dir = a.dp.vnic_dir;
 	if (a.rpc_dir && sluice_app_rpc_start(&app, a.rpc_dir) != 0) {
 		sluice_dp_join(app.dp);
 		sluice_dp_destroy(app.dp);

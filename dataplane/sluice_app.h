@@ -32,6 +32,7 @@ struct sluice_app {
 	 * loop (prompt, live stats, traffic source) and the RPC server's thread.
 	 */
 	pthread_mutex_t cfg_lock;
+	const char *vnic_dir;          /* --vnic-dir, or NULL: tenant sockets add no vNICs */
 	struct sluice_rpc *rpc;        /* NULL without --rpc-dir */
 	struct sluice_rpc_server *rpc_srv;
 };

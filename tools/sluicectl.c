@@ -54,6 +54,12 @@ static void usage(FILE *out)
 	    "  npu context add TENANT NAME|JSON|--file FILE.json  a name (declared only), or\n"
 	    "                                      a context object as in tenant files\n"
 	    "  npu model list | add NAME FILE | del NAME\n"
+	    "  vnic list [TENANT] | show TENANT NAME | del TENANT NAME\n"
+	    "  vnic add TENANT name=N socket=PATH mac=MAC [mode=server|client] [queues=N]\n"
+	    "  vnic add TENANT JSON|--file FILE.json  a vnic object as in tenant files\n"
+	    "  uplink show TENANT | del TENANT\n"
+	    "  uplink set TENANT port=P[,vlan=V]\n"
+	    "  uplink set TENANT port=P vxlan=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/...]\n"
 	    "  port list\n"
 	    "  stats [TENANT]\n"
 	    "  config save FILE                    the running configuration as a tenant file\n"
@@ -200,6 +206,27 @@ static int split(char *s, char sep, char **parts, int n)
 	return k;
 }
 
+/* SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/UDP_DST/TTL]; NULL: usage error printed. */
+static json_t *encap(const char *what, char *s)
+{
+	static const char *const keys[] = {"src_mac", "dst_mac", "src_ip",  "dst_ip",
+					   "vni",     "udp_src", "udp_dst", "ttl"};
+	json_t *e;
+	char *p[8];
+	int i, n;
+
+	n = split(s, '/', p, 8);
+	if (n < 5) {
+		usage_error("%s=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/UDP_DST/TTL], got %s=%s",
+			    what, what, s);
+		return NULL;
+	}
+	e = json_object();
+	for (i = 0; i < n; i++)
+		json_object_set_new(e, keys[i], value(p[i]));
+	return e;
+}
+
 static json_t *actions(const char *s)
 {
 	char *copy = strdup(s), *tok, *save = NULL;
@@ -207,7 +234,6 @@ static json_t *actions(const char *s)
 
 	for (tok = strtok_r(copy, ",", &save); tok && l; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '='), *p[8];
-		int n;
 
 		if (eq == NULL) {
 			json_array_append_new(l, json_string(tok));
@@ -225,25 +251,13 @@ static json_t *actions(const char *s)
 							   value(p[0]), "pir", value(p[1]), "cbs",
 							   value(p[2]), "pbs", value(p[3])));
 		} else if (strcmp(tok, "vxlan_encap") == 0) {
-			static const char *const keys[] = {"src_mac", "dst_mac", "src_ip",
-							   "dst_ip",  "vni",	 "udp_src",
-							   "udp_dst", "ttl"};
-			json_t *e = json_object();
-			int i;
+			json_t *e = encap("vxlan_encap", eq);
 
-			n = split(eq, '/', p, 8);
-			if (n < 5) {
-				usage_error(
-				    "vxlan_encap=SRC_MAC/DST_MAC/SRC_IP/DST_IP/VNI[/UDP_SRC/"
-				    "UDP_DST/TTL], got vxlan_encap=%s",
-				    eq);
-				json_decref(e);
+			if (e == NULL) {
 				json_decref(l);
 				l = NULL;
 				break;
 			}
-			for (i = 0; i < n; i++)
-				json_object_set_new(e, keys[i], value(p[i]));
 			json_array_append_new(l, json_pack("{s:o}", "vxlan_encap", e));
 		} else {
 			json_array_append_new(l, json_pack("{s:o}", tok, value(eq)));
@@ -325,6 +339,35 @@ static void fmt_match(char *buf, size_t n, const json_t *m)
 	}
 }
 
+/* An uplink back in the syntax of `uplink set`: port=P[,vlan=V] or port=P vxlan=.../... */
+static void fmt_uplink(char *buf, size_t n, const json_t *u)
+{
+	const json_t *x = json_object_get(u, "vxlan");
+
+	if (!json_is_object(u))
+		snprintf(buf, n, "-");
+	else if (json_object_get(u, "vlan") != NULL)
+		snprintf(buf, n, "port=%" JSON_INTEGER_FORMAT ",vlan=%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(u, "port")),
+			 json_integer_value(json_object_get(u, "vlan")));
+	else if (x != NULL)
+		snprintf(buf, n,
+			 "port=%" JSON_INTEGER_FORMAT " vxlan=%s/%s/%s/%s/%" JSON_INTEGER_FORMAT
+			 "/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(u, "port")),
+			 json_string_value(json_object_get(x, "src_mac")),
+			 json_string_value(json_object_get(x, "dst_mac")),
+			 json_string_value(json_object_get(x, "src_ip")),
+			 json_string_value(json_object_get(x, "dst_ip")),
+			 json_integer_value(json_object_get(x, "vni")),
+			 json_integer_value(json_object_get(x, "udp_src")),
+			 json_integer_value(json_object_get(x, "udp_dst")),
+			 json_integer_value(json_object_get(x, "ttl")));
+	else
+		snprintf(buf, n, "port=%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(u, "port")));
+}
+
 static void print_tenants(const json_t *l)
 {
 	size_t i;
@@ -396,6 +439,18 @@ static void print_tenant(const json_t *t)
 	for (i = 0; i < json_array_size(l); i++)
 		printf(" %s", json_string_value(json_array_get(l, i)));
 	printf("%s\n", json_array_size(l) ? "" : " -");
+	l = json_object_get(t, "vnics");
+	if (json_array_size(l) != 0) {
+		printf("  vnics        ");
+		for (i = 0; i < json_array_size(l); i++)
+			printf(" %s",
+			       json_string_value(json_object_get(json_array_get(l, i), "name")));
+		printf("\n");
+	}
+	if (json_is_object(json_object_get(t, "uplink"))) {
+		fmt_uplink(buf, sizeof(buf), json_object_get(t, "uplink"));
+		printf("  uplink        %s\n", buf);
+	}
 	fmt_actions(buf, sizeof(buf), json_object_get(t, "default"));
 	printf("  default       %s\n\n", buf);
 	print_flows(json_object_get(t, "flows"), false);
@@ -892,6 +947,131 @@ static int cmd_npu(int argc, char **argv)
 	return usage_error("npu: context or model?");
 }
 
+/* ---- vNICs and the uplink ------------------------------------------------------------ */
+
+static void print_vnics(const json_t *l)
+{
+	size_t i;
+
+	printf("%-16s %-16s %-6s %6s %-17s %4s %4s %14s %14s  %s\n", "TENANT", "NAME", "MODE",
+	       "QUEUES", "MAC", "PORT", "LINK", "RX-PACKETS", "TX-PACKETS", "SOCKET");
+	for (i = 0; i < json_array_size(l); i++) {
+		const json_t *e = json_array_get(l, i), *v = json_object_get(e, "vnic");
+		const json_t *st = json_object_get(e, "stats");
+		char port[8], link[8], rx[24], tx[24];
+
+		fmt_scalar(port, sizeof(port), json_object_get(e, "port"));
+		fmt_scalar(link, sizeof(link), json_object_get(e, "link"));
+		fmt_scalar(rx, sizeof(rx), json_object_get(st, "rx_pkts"));
+		fmt_scalar(tx, sizeof(tx), json_object_get(st, "tx_pkts"));
+		printf("%-16s %-16s %-6s %6" JSON_INTEGER_FORMAT " %-17s %4s %4s %14s %14s  %s\n",
+		       json_string_value(json_object_get(e, "tenant")),
+		       json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "mode")),
+		       json_integer_value(json_object_get(v, "queues")),
+		       json_string_value(json_object_get(v, "mac")), port, link, rx, tx,
+		       json_string_value(json_object_get(v, "socket")));
+	}
+}
+
+static void print_vnic(const json_t *e)
+{
+	const json_t *st = json_object_get(e, "stats"), *v;
+	json_t *l = json_array();
+	const char *key;
+
+	json_array_append(l, (json_t *)e);
+	print_vnics(l);
+	json_decref(l);
+	printf("\ndev %s\n", json_string_value(json_object_get(e, "dev")));
+	if (!json_is_object(st)) {
+		printf("no counters: the data plane runs no port for it\n");
+		return;
+	}
+	json_object_foreach((json_t *)st, key, v)
+	    printf("  %-14s %" JSON_INTEGER_FORMAT "\n", key, json_integer_value(v));
+}
+
+static void print_uplink(const json_t *r)
+{
+	char buf[256];
+
+	fmt_uplink(buf, sizeof(buf), json_object_get(r, "uplink"));
+	printf("%s\n", buf);
+}
+
+static int cmd_vnic(int argc, char **argv)
+{
+	json_t *v;
+	int i;
+
+	if (argc >= 1 && strcmp(argv[0], "list") == 0 && argc <= 2)
+		return run("vnic_list", argc == 2 ? json_pack("{s:s}", "tenant", argv[1]) : NULL,
+			   print_vnics);
+	if (argc == 3 && strcmp(argv[0], "show") == 0)
+		return run("vnic_get", json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]),
+			   print_vnic);
+	if (argc == 3 && strcmp(argv[0], "del") == 0)
+		return run("vnic_del", json_pack("{s:s,s:s}", "tenant", argv[1], "name", argv[2]),
+			   NULL);
+	if (strcmp(argc ? argv[0] : "", "add") != 0 || argc < 3)
+		return usage_error("vnic list [TENANT] | show TENANT NAME | "
+				   "add TENANT KEY=VALUE...|JSON|--file FILE | del TENANT NAME");
+	if (argc == 4 && strcmp(argv[2], "--file") == 0) {
+		v = read_json_file(argv[3]);
+		if (v == NULL)
+			return EXIT_USAGE;
+	} else if (argc == 3 && argv[2][0] == '{') {
+		json_error_t je;
+
+		v = json_loads(argv[2], 0, &je);
+		if (v == NULL)
+			return usage_error("vnic add: %s", je.text);
+	} else {
+		v = json_object();
+		for (i = 2; i < argc; i++) {
+			char *eq = strchr(argv[i], '=');
+
+			if (eq == NULL) {
+				json_decref(v);
+				return usage_error("vnic add: '%s': expected KEY=VALUE", argv[i]);
+			}
+			*eq = '\0';
+			json_object_set_new(v, argv[i], value(eq + 1));
+		}
+	}
+	return run("vnic_add", json_pack("{s:s,s:o}", "tenant", argv[1], "vnic", v), print_added);
+}
+
+static int cmd_uplink(int argc, char **argv)
+{
+	json_t *u, *x;
+
+	if (argc == 2 && strcmp(argv[0], "show") == 0)
+		return run("uplink_get", json_pack("{s:s}", "tenant", argv[1]), print_uplink);
+	if (argc == 2 && strcmp(argv[0], "del") == 0)
+		return run("uplink_del", json_pack("{s:s}", "tenant", argv[1]), NULL);
+	if (argc < 3 || argc > 4 || strcmp(argv[0], "set") != 0)
+		return usage_error("uplink show TENANT | set TENANT port=P[,vlan=V] [vxlan=...] | "
+				   "del TENANT");
+	u = kv_list("uplink", argv[2]);
+	if (u == NULL)
+		return EXIT_USAGE;
+	if (argc == 4) {
+		if (strncmp(argv[3], "vxlan=", 6) != 0) {
+			json_decref(u);
+			return usage_error("uplink set: '%s': expected vxlan=...", argv[3]);
+		}
+		x = encap("vxlan", argv[3] + 6);
+		if (x == NULL) {
+			json_decref(u);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(u, "vxlan", x);
+	}
+	return run("uplink_set", json_pack("{s:s,s:o}", "tenant", argv[1], "uplink", u), NULL);
+}
+
 static int cmd_config(int argc, char **argv)
 {
 	json_t *res;
@@ -1007,6 +1187,10 @@ int main(int argc, char **argv)
 		rc = cmd_config(argc, argv);
 	else if (strcmp(cmd, "npu") == 0)
 		rc = cmd_npu(argc, argv);
+	else if (strcmp(cmd, "vnic") == 0)
+		rc = cmd_vnic(argc, argv);
+	else if (strcmp(cmd, "uplink") == 0)
+		rc = cmd_uplink(argc, argv);
 	else if (strcmp(cmd, "methods") == 0 && argc == 0)
 		rc = run("rpc_methods", NULL, print_methods);
 	else if (strcmp(cmd, "call") == 0)

@@ -343,6 +343,142 @@ expect "npu context list (empty)" 0 $A npu context list
 [ "$(grep -c . "$TMP/out")" -eq 1 ] || fail "contexts left: $(cat "$TMP/out")"
 stop_sluice
 
+# ---- vNICs over RPC: vhost-user sockets come and go, link state, scope ------
+VDIR=$TMP/vnic
+mkdir -p "$VDIR"
+GEN_EXTRA="--vnic-dir $VDIR"
+start_sluice "$CASES/launcher.yaml"
+# vnic_list, one line per vNIC: tenant name mode queues mac dev port link rx rx_bytes tx socket
+vnics() { $A --json vnic list | /usr/bin/python3 -c "
+import json,sys
+for e in json.load(sys.stdin):
+    v=e['vnic']; s=e['stats'] or {}
+    print(e['tenant'], v['name'], v['mode'], v['queues'], v['mac'], e['dev'], e['port'], e['link'],
+          s.get('rx_pkts'), s.get('rx_bytes'), s.get('tx_pkts'), v['socket'])"; }
+# wait_link NAME up|down: poll vnic_list for up to 10 s.
+wait_link() {
+	i=0
+	while [ $i -lt 200 ]; do
+		vnics | grep -q "^acme $1 .* $2 [0-9]* [0-9]* [0-9]* " && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+expect "vnic add" 0 $A vnic add acme name=vm1 socket="$VDIR/acme-vm1.sock" mac=02:00:00:00:0a:01
+[ "$(cat "$TMP/out")" = vm1 ] || fail "vnic add printed '$(cat "$TMP/out")', expected vm1"
+wait_path present "$VDIR/acme-vm1.sock" || fail "no vhost-user socket after vnic add"
+[ -S "$VDIR/acme-vm1.sock" ] || fail "$VDIR/acme-vm1.sock is not a socket"
+# Ports 0..2 are net_null0..2: the vNIC is port 3, no guest yet.
+[ "$(vnics)" = "acme vm1 server 1 02:00:00:00:0a:01 net_vhost_acme_vm1 3 down 0 0 0 $VDIR/acme-vm1.sock" ] ||
+	fail "vnic list after vnic add: $(vnics)"
+printf '%-16s %-16s %-6s %6s %-17s %4s %4s %14s %14s  %s\n' TENANT NAME MODE QUEUES MAC PORT LINK \
+	RX-PACKETS TX-PACKETS SOCKET >"$TMP/want"
+printf '%-16s %-16s %-6s %6s %-17s %4s %4s %14s %14s  %s\n' acme vm1 server 1 02:00:00:00:0a:01 3 down \
+	0 0 "$VDIR/acme-vm1.sock" >>"$TMP/want"
+expect "vnic list" 0 $A vnic list
+expect_out "vnic list" "$TMP/want"
+# Refusals change nothing: outside --vnic-dir (the data plane's check), a socket taken.
+expect "vnic add outside --vnic-dir" 1 $A vnic add acme name=vm2 socket="$TMP/vm2.sock" mac=02:00:00:00:0a:02
+expect_err "vnic add outside --vnic-dir" \
+	"sluicectl: vnic_add: the data plane refused the change: vnic 'vm2' of tenant 'acme': socket '$TMP/vm2.sock' is not in $VDIR; nothing changed [socket] (Not applied, code -32006)"
+[ -e "$TMP/vm2.sock" ] && fail "a refused vnic left $TMP/vm2.sock"
+expect "tenant for vnics" 0 $A tenant add beta port=1
+expect "vnic add: socket taken" 1 $A vnic add beta name=b1 socket="$VDIR/acme-vm1.sock" mac=02:00:00:00:0b:01
+expect_err "vnic add: socket taken" \
+	"sluicectl: vnic_add: socket '$VDIR/acme-vm1.sock' is already used by vnic 'vm1' of tenant 'acme' [vnic.socket] (Already exists, code -32002)"
+expect "vnic add: bad mac" 1 $A vnic add beta name=b1 socket="$VDIR/b1.sock" mac=01:00:5e:00:00:01
+expect_err "vnic add: bad mac" \
+	"sluicectl: vnic_add: mac must not be a multicast address [vnic.mac] (Invalid value, code -32001)"
+# A tenant's socket: its own vNICs, inside --vnic-dir, nothing of the others.
+wait_path present "$RPC/tenant-beta.sock" || fail "no tenant-beta.sock"
+B="$CTL -s $RPC/tenant-beta.sock"
+expect "vnic add from a tenant" 0 $B vnic add beta name=b1 socket="$VDIR/b1.sock" mac=02:00:00:00:0b:01 queues=2
+wait_path present "$VDIR/b1.sock" || fail "no $VDIR/b1.sock after a tenant's vnic add"
+expect "vnic add from a tenant: outside" 1 $B vnic add beta name=b2 socket="$TMP/b2.sock" mac=02:00:00:00:0b:02
+expect_err "vnic add from a tenant: outside" \
+	"sluicectl: vnic_add: socket '$TMP/b2.sock' is not in $VDIR (a tenant's vnics must be) [vnic.socket] (Permission denied, code -32005)"
+expect "vnic add from a tenant: another's socket" 1 $B vnic add beta name=b2 socket="$VDIR/acme-vm1.sock" mac=02:00:00:00:0b:02
+expect_err "vnic add from a tenant: another's socket" \
+	"sluicectl: vnic_add: socket '$VDIR/acme-vm1.sock' is already in use [vnic.socket] (Already exists, code -32002)"
+expect "vnic del from a tenant: another's" 1 $B vnic del acme vm1
+expect_err "vnic del from a tenant: another's" \
+	"sluicectl: vnic_del: this socket belongs to tenant 'beta'; it cannot reach tenant 'acme' [tenant] (Permission denied, code -32005)"
+expect "vnic list from a tenant" 0 $B vnic list
+[ "$(grep -c . "$TMP/out")" -eq 2 ] && grep -q '^beta  *b1  *server  *2 ' "$TMP/out" ||
+	fail "vnic list on beta's socket: $(cat "$TMP/out")"
+# A guest attaches (vhost_guest.py: a vhost-user front-end in Python) and sends
+# 5 frames of 60 bytes: link up, the counters exact; it leaves: link down.
+/usr/bin/python3 - "$VDIR/acme-vm1.sock" "$CASES/.." "$TMP/guest.stop" >"$TMP/guest.out" 2>&1 <<'PY' &
+import os, sys, time
+sys.path.insert(0, sys.argv[2])
+from vhost_guest import Guest, frame, wait_used
+g = Guest(sys.argv[1])
+g.setup()
+for slot in range(5):
+    addr, ln = g.frame_at(slot, frame(b"\xff" * 6, bytes.fromhex("02000000" "0a01"), slot))
+    g.desc(1, slot, addr, ln)
+    g.post(1, slot)
+assert wait_used(g, 1, 5), "sluice took %d of 5 frames" % g.used_idx(1)
+print("sent", flush=True)
+end = time.monotonic() + 30
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.02)
+g.close()
+PY
+GUEST=$!
+wait_link vm1 up || { fail "vnic list: link not up with a guest: $(vnics)"; sed 's/^/    | /' "$TMP/guest.out" >&2; }
+# The workers count a burst after the guest sees it taken: poll (bounded, 10 s).
+want="acme vm1 server 1 02:00:00:00:0a:01 net_vhost_acme_vm1 3 up 5 300 0 $VDIR/acme-vm1.sock"
+i=0
+until [ "$(vnics | grep '^acme vm1 ')" = "$want" ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(vnics | grep '^acme vm1 ')" = "$want" ] ||
+	{ fail "vnic list with a guest that sent 5 frames: $(vnics)"; sed 's/^/    | /' "$TMP/guest.out" >&2; }
+touch "$TMP/guest.stop"
+wait "$GUEST" || fail "the guest failed: $(cat "$TMP/guest.out")"
+wait_link vm1 down || fail "vnic list: link still up after the guest left: $(vnics)"
+# Saved, restarted with the file: the same vNICs, sockets there again.
+expect "config save (vnics)" 0 $A config save "$TMP/vnics.yaml"
+# The configuration's columns (counters start again with the ports).
+vnics | cut -d' ' -f1-8,12 >"$TMP/vnics-before"
+stop_sluice
+[ -e "$VDIR/acme-vm1.sock" ] && fail "$VDIR/acme-vm1.sock left behind after exit"
+start_sluice "$TMP/vnics.yaml"
+wait_path present "$VDIR/b1.sock" || fail "no $VDIR/b1.sock after a restart with the saved file"
+vnics | cut -d' ' -f1-8,12 >"$TMP/vnics-after"
+if ! diff -u "$TMP/vnics-before" "$TMP/vnics-after" >"$TMP/diff"; then
+	fail "vnic list differs after a restart with the saved file"
+	sed 's/^/    | /' "$TMP/diff" >&2
+fi
+# Deleted with a guest attached: the guest is cut off, the socket goes.
+rm -f "$TMP/guest.stop"
+/usr/bin/python3 - "$VDIR/acme-vm1.sock" "$CASES/.." "$TMP/guest.stop" >"$TMP/guest.out" 2>&1 <<'PY' &
+import os, sys, time
+sys.path.insert(0, sys.argv[2])
+from vhost_guest import Guest
+g = Guest(sys.argv[1])
+g.setup()
+end = time.monotonic() + 30
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.02)
+print("alive" if g.alive() else "cut off", flush=True)
+g.close()
+PY
+GUEST=$!
+wait_link vm1 up || fail "vnic list: link not up with a guest after the restart: $(vnics)"
+expect "vnic del" 0 $A vnic del acme vm1
+wait_path absent "$VDIR/acme-vm1.sock" || fail "$VDIR/acme-vm1.sock still there after vnic del"
+touch "$TMP/guest.stop"
+wait "$GUEST"
+[ "$(cat "$TMP/guest.out")" = "cut off" ] || fail "the guest of a deleted vnic: $(cat "$TMP/guest.out")"
+expect "vnic del again" 1 $A vnic del acme vm1
+expect_err "vnic del again" \
+	"sluicectl: vnic_del: no vnic 'vm1' in tenant 'acme' [name] (Not found, code -32003)"
+expect "tenant del with a vnic" 0 $A tenant del beta
+wait_path absent "$VDIR/b1.sock" || fail "$VDIR/b1.sock still there after tenant del"
+[ -z "$(vnics)" ] || fail "vnics left: $(vnics)"
+stop_sluice
+
 if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2
 	exit 1

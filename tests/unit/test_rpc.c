@@ -156,6 +156,24 @@ static int stub_npu_fault(void *arg, const char *tenant, const char *name,
 	return 0;
 }
 
+/* vNIC state: fixed counters; vm1 has a guest; tenant b's vNICs run no port. */
+static int stub_vnic_state(void *arg, const char *tenant, const char *name,
+			   struct sluice_rpc_vnic_state *st)
+{
+	(void)arg;
+	if (strcmp(tenant, "b") == 0)
+		return -ENOENT;
+	st->port = 7;
+	st->link_up = strcmp(name, "vm1") == 0;
+	st->rx_pkts = 11;
+	st->rx_bytes = 22;
+	st->tx_pkts = 33;
+	st->hw_ipackets = 44;
+	st->hw_opackets = 55;
+	st->hw_oerrors = 66;
+	return 0;
+}
+
 static const char base_yaml[] =
     "tenants:\n"
     "  - name: a\n"
@@ -174,9 +192,9 @@ static const char base_yaml[] =
 
 static struct sluice_rpc *rpc;
 
-static int setup(void **state)
+/* The dispatcher over the stub application; vnic_dir as the launcher's --vnic-dir. */
+static struct sluice_rpc *stub_rpc(const char *vnic_dir)
 {
-	struct sluice_load_opts lo = {.sz = sizeof(lo), .nb_ports = 4};
 	struct sluice_rpc_opts o = {
 	    .sz = sizeof(o),
 	    .ops =
@@ -189,8 +207,17 @@ static int setup(void **state)
 		    .npu_model = stub_npu_model,
 		    .npu_stats = stub_npu_stats,
 		    .npu_fault = stub_npu_fault,
+		    .vnic_state = stub_vnic_state,
 		},
+	    .vnic_dir = vnic_dir,
 	};
+
+	return sluice_rpc_new(&o);
+}
+
+static int setup(void **state)
+{
+	struct sluice_load_opts lo = {.sz = sizeof(lo), .nb_ports = 4};
 	struct sluice_diags d;
 
 	(void)state;
@@ -198,7 +225,7 @@ static int setup(void **state)
 	if (sluice_config_load_buf("base.yaml", base_yaml, strlen(base_yaml), &lo, &app.running,
 				   &d) != 0)
 		return -1;
-	rpc = sluice_rpc_new(&o);
+	rpc = stub_rpc(NULL);
 	return rpc ? 0 : -1;
 }
 
@@ -424,7 +451,7 @@ static void test_rpc_methods(void **state)
 	(void)state;
 	l = ok("rpc_methods", NULL);
 	n = json_array_size(l);
-	assert_int_equal(n, 27);
+	assert_int_equal(n, 34);
 	for (i = 0; i < n; i++) {
 		m = json_array_get(l, i);
 		if (strcmp(str(m, "name"), "flow_add") == 0) {
@@ -444,7 +471,7 @@ static void test_rpc_methods(void **state)
 	/* A tenant's socket sees only what it may call; "tenant" is implied there. */
 	l = ok_in("a", "rpc_methods", NULL);
 	n = json_array_size(l);
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 26);
 	for (i = 0; i < n; i++) {
 		m = json_array_get(l, i);
 		assert_true(json_is_true(json_object_get(m, "tenant_ok")));
@@ -605,7 +632,7 @@ static void test_tenant_add_errors(void **state)
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"colour\":1}", INVALID_PARAMS,
 	    "colour",
 	    "unknown field 'colour' in params (expected name, match, npu_contexts, default, flows, "
-	    "rules)");
+	    "rules, vnics, uplink)");
 	err("tenant_add", "{\"name\":\"c\",\"match\":[{\"port\":3}],\"flows\":[{\"matc\":{}}]}",
 	    INVALID_PARAMS, "flows[0].matc",
 	    "unknown field 'matc' in flow (expected name, match, actions)");
@@ -1461,7 +1488,7 @@ static void test_registry(void **state)
 	    "n: expected an integer, got a string");
 	err("silent", NULL, SLUICE_RPC_INTERNAL_ERROR, "", "silent failed");
 	r = ok("rpc_methods", NULL);
-	assert_int_equal(json_array_size(r), 29);
+	assert_int_equal(json_array_size(r), 36);
 
 	/* Options are checked. */
 	assert_null(sluice_rpc_new(NULL));
@@ -1519,6 +1546,545 @@ static void test_code_names(void **state)
 	}
 }
 
+/* ---- vNICs and uplinks ------------------------------------------------------------------ */
+
+#define VNIC(tenant, body) "{\"tenant\":\"" tenant "\",\"vnic\":{" body "}}"
+#define VM1 "\"name\":\"vm1\",\"socket\":\"/run/vnic/a-vm1.sock\",\"mac\":\"02:00:00:00:0a:01\""
+
+static void vnic_err(const char *body, int code, const char *field, const char *reason)
+{
+	char params[512];
+
+	snprintf(params, sizeof(params), "{\"tenant\":\"a\",\"vnic\":{%s}}", body);
+	err("vnic_add", params, code, field, reason);
+}
+
+static void test_vnic_add(void **state)
+{
+	const struct sluice_tenant *t;
+	const struct sluice_vnic *v;
+	json_t *r;
+
+	(void)state;
+	r = ok("vnic_add", VNIC("a", VM1));
+	assert_string_equal(str(r, "name"), "vm1");
+	r = ok("vnic_add",
+	       VNIC("a", "\"name\":\"vm2\",\"socket\":\"/run/vnic/a-vm2.sock\","
+			 "\"mode\":\"client\",\"queues\":4,\"mac\":\"02:00:00:00:0A:02\""));
+	assert_string_equal(str(r, "name"), "vm2");
+	assert_int_equal(app.applies, 2);
+	t = sluice_config_tenant(app.running, "a");
+	assert_int_equal(t->nb_vnics, 2);
+	v = sluice_tenant_vnic(t, "vm1");
+	assert_string_equal(v->socket, "/run/vnic/a-vm1.sock");
+	assert_int_equal(v->mode, SLUICE_VNIC_SERVER);
+	assert_int_equal(v->queues, 1);
+	v = sluice_tenant_vnic(t, "vm2");
+	assert_int_equal(v->mode, SLUICE_VNIC_CLIENT);
+	assert_int_equal(v->queues, 4);
+	assert_memory_equal(v->mac, ((uint8_t[6]){2, 0, 0, 0, 0x0a, 2}), 6);
+	/* The tenant's default is its own: vnic_add does not change it. */
+	assert_int_equal(t->default_actions.flags, SLUICE_ACT_DROP);
+
+	/* Params: the decoder's words, as the tenant file loader's. */
+	err("vnic_add", "{\"tenant\":\"a\"}", INVALID_PARAMS, "vnic",
+	    "missing field 'vnic' in params");
+	err("vnic_add", "{\"vnic\":{" VM1 "}}", INVALID_PARAMS, "tenant",
+	    "missing field 'tenant' in params (the tenant)");
+	err("vnic_add", VNIC("zz", VM1), SLUICE_RPC_E_NOT_FOUND, "tenant",
+	    "no tenant 'zz' (tenant_list shows them)");
+	err("vnic_add", "{\"tenant\":\"a\",\"vnic\":\"vm3\"}", INVALID_PARAMS, "vnic",
+	    "vnic must be an object, got a string");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\","
+		 "\"colour\":1",
+		 INVALID_PARAMS, "vnic.colour",
+		 "unknown field 'colour' in vnic (expected name, socket, mode, queues, mac)");
+	vnic_err("\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\"", INVALID_PARAMS,
+		 "vnic.name", "missing field 'name' in vnic");
+	vnic_err("\"name\":\"vm3\",\"mac\":\"02:00:00:00:0a:03\"", INVALID_PARAMS, "vnic.socket",
+		 "missing field 'socket' in vnic");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\"", INVALID_PARAMS, "vnic.mac",
+		 "missing field 'mac' in vnic");
+	vnic_err(
+	    "\"name\":\"abcdefghijklmnopqrstuvwxyz0123456789\",\"socket\":\"/run/vnic/x.sock\","
+	    "\"mac\":\"02:00:00:00:0a:03\"",
+	    INVALID_PARAMS, "vnic.name",
+	    "name 'abcdefghijklmnopqrstuvwxyz0123456789' is longer than 31 characters");
+	vnic_err("\"name\":\"vm3\",\"socket\":7,\"mac\":\"02:00:00:00:0a:03\"", INVALID_PARAMS,
+		 "vnic.socket", "socket: expected a socket path (a string), got an integer");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/"
+		 "0123456789012345678901234567890123456789012345678901234567890123456789"
+		 "012345678901234567890123456.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+		 INVALID_PARAMS, "vnic.socket", "socket path is longer than 107 characters");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a\"",
+		 INVALID_PARAMS, "vnic.mac",
+		 "mac '02:00:00:00:0a' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\","
+		 "\"mode\":\"both\"",
+		 INVALID_PARAMS, "vnic.mode", "mode 'both' is not server or client");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\","
+		 "\"queues\":-1",
+		 INVALID_PARAMS, "vnic.queues", "queues -1 out of range 0..65535");
+	/* The model's checks, the same as for tenant files. */
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\","
+		 "\"queues\":9",
+		 SLUICE_RPC_E_INVALID, "queues", "queues 9 out of range 1..8");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\","
+		 "\"queues\":0",
+		 SLUICE_RPC_E_INVALID, "queues", "queues 0 out of range 1..8");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"00:00:00:00:00:00\"",
+		 SLUICE_RPC_E_INVALID, "mac", "mac must not be 00:00:00:00:00:00");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"03:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "mac", "mac must not be a multicast address");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "socket", "socket path is empty");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"run/x.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "socket", "socket 'run/x.sock' is not an absolute path");
+	vnic_err(
+	    "\"name\":\"vm3\",\"socket\":\"/run/vnic/../x.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+	    SLUICE_RPC_E_INVALID, "socket",
+	    "socket '/run/vnic/../x.sock' has a '.' or '..' component");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run//x.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "socket", "socket '/run//x.sock' has an empty component");
+	vnic_err("\"name\":\"vm3\",\"socket\":\"/run/x,queues=8\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "socket",
+		 "socket '/run/x,queues=8' has a character outside [A-Za-z0-9_.+/-]");
+	vnic_err("\"name\":\"v m\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "name",
+		 "vnic name 'v m' has a character outside [A-Za-z0-9_.-]");
+	vnic_err("\"name\":\"\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_INVALID, "name", "vnic name is empty");
+	/* Duplicates: in the tenant, and across tenants (socket, MAC). */
+	vnic_err("\"name\":\"vm1\",\"socket\":\"/run/vnic/x.sock\",\"mac\":\"02:00:00:00:0a:03\"",
+		 SLUICE_RPC_E_EXISTS, "name", "vnic 'vm1' already exists");
+	err("vnic_add",
+	    VNIC("b", "\"name\":\"b1\",\"socket\":\"/run/vnic/a-vm2.sock\","
+		      "\"mac\":\"02:00:00:00:0b:01\""),
+	    SLUICE_RPC_E_EXISTS, "socket",
+	    "socket '/run/vnic/a-vm2.sock' is already used by vnic 'vm2' of tenant 'a'");
+	err("vnic_add",
+	    VNIC("b", "\"name\":\"b1\",\"socket\":\"/run/vnic/b1.sock\","
+		      "\"mac\":\"02:00:00:00:0a:01\""),
+	    SLUICE_RPC_E_EXISTS, "mac",
+	    "mac 02:00:00:00:0a:01 is already vnic 'vm1' of tenant 'a'");
+	/* The data plane refusing it (a socket outside --vnic-dir, say): nothing changed. */
+	app.refuse = -EACCES;
+	err("vnic_add",
+	    VNIC("b", "\"name\":\"b1\",\"socket\":\"/run/vnic/b1.sock\","
+		      "\"mac\":\"02:00:00:00:0b:01\""),
+	    SLUICE_RPC_E_APPLY, "forward",
+	    "the data plane refused the change: port 3 has no TX queue; nothing changed");
+	app.refuse = 0;
+	assert_int_equal(sluice_config_tenant(app.running, "b")->nb_vnics, 0);
+	assert_int_equal(app.applies, 2);
+}
+
+/* Ethdev names: "net_vhost_<tenant>_<vnic>" fits 63 characters and is unique. */
+static void test_vnic_dev_names(void **state)
+{
+	(void)state;
+	ok("tenant_add", "{\"name\":\"x\",\"match\":[{\"port\":2}]}");
+	ok("tenant_add", "{\"name\":\"x_y\",\"match\":[{\"port\":3}],\"vnics\":[{\"name\":\"z\","
+			 "\"socket\":\"/run/vnic/xy-z.sock\",\"mac\":\"02:00:00:00:0c:01\"}]}");
+	err("vnic_add",
+	    VNIC("x", "\"name\":\"y_z\",\"socket\":\"/run/vnic/x-yz.sock\","
+		      "\"mac\":\"02:00:00:00:0c:02\""),
+	    SLUICE_RPC_E_EXISTS, "name",
+	    "vnic ethdev name 'net_vhost_x_y_z' is also tenant 'x_y' vnic 'z'; rename one");
+	ok("tenant_add", "{\"name\":\"tenant-with-a-rather-long-name\",\"match\":[{\"port\":1}]}");
+	err("vnic_add",
+	    VNIC("tenant-with-a-rather-long-name",
+		 "\"name\":\"and-a-long-vnic-name-as-well\",\"socket\":\"/run/vnic/l.sock\","
+		 "\"mac\":\"02:00:00:00:0c:03\""),
+	    SLUICE_RPC_E_INVALID, "name",
+	    "vnic ethdev name 'net_vhost_tenant-with-a-rather-long-name_and-a-long-vnic-name-as-"
+	    "well' is longer than 63 characters; shorten the tenant or vnic name");
+}
+
+static void test_vnic_list_get_del(void **state)
+{
+	json_t *l, *e, *v, *st;
+
+	(void)state;
+	ok("vnic_add", VNIC("a", VM1));
+	ok("vnic_add", VNIC("a", "\"name\":\"vm2\",\"socket\":\"/run/vnic/a-vm2.sock\","
+				 "\"mode\":\"client\",\"queues\":2,\"mac\":\"02:00:00:00:0a:02\""));
+	ok("vnic_add", VNIC("b", "\"name\":\"b1\",\"socket\":\"/run/vnic/b1.sock\","
+				 "\"mac\":\"02:00:00:00:0b:01\""));
+	l = ok("vnic_list", NULL);
+	assert_int_equal(json_array_size(l), 3);
+	e = json_array_get(l, 0);
+	assert_string_equal(str(e, "tenant"), "a");
+	assert_string_equal(str(e, "dev"), "net_vhost_a_vm1");
+	assert_int_equal(num(e, "port"), 7);
+	assert_string_equal(str(e, "link"), "up");
+	v = json_object_get(e, "vnic");
+	assert_int_equal(json_object_size(v), 5);
+	assert_string_equal(str(v, "name"), "vm1");
+	assert_string_equal(str(v, "socket"), "/run/vnic/a-vm1.sock");
+	assert_string_equal(str(v, "mode"), "server");
+	assert_int_equal(num(v, "queues"), 1);
+	assert_string_equal(str(v, "mac"), "02:00:00:00:0a:01");
+	st = json_object_get(e, "stats");
+	assert_int_equal(json_object_size(st), 6);
+	assert_int_equal(num(st, "rx_pkts"), 11);
+	assert_int_equal(num(st, "rx_bytes"), 22);
+	assert_int_equal(num(st, "tx_pkts"), 33);
+	assert_int_equal(num(st, "hw_ipackets"), 44);
+	assert_int_equal(num(st, "hw_opackets"), 55);
+	assert_int_equal(num(st, "hw_oerrors"), 66);
+	e = json_array_get(l, 1);
+	assert_string_equal(str(e, "link"), "down");
+	assert_string_equal(str(json_object_get(e, "vnic"), "mode"), "client");
+	assert_int_equal(num(json_object_get(e, "vnic"), "queues"), 2);
+	/* No port in the data plane for it: null, not zeros. */
+	e = json_array_get(l, 2);
+	assert_string_equal(str(e, "tenant"), "b");
+	assert_true(json_is_null(json_object_get(e, "port")));
+	assert_true(json_is_null(json_object_get(e, "link")));
+	assert_true(json_is_null(json_object_get(e, "stats")));
+	l = ok("vnic_list", "{\"tenant\":\"b\"}");
+	assert_int_equal(json_array_size(l), 1);
+	assert_string_equal(str(json_object_get(json_array_get(l, 0), "vnic"), "name"), "b1");
+	err("vnic_list", "{\"tenant\":\"zz\"}", SLUICE_RPC_E_NOT_FOUND, "tenant",
+	    "no tenant 'zz' (tenant_list shows them)");
+
+	e = ok("vnic_get", "{\"tenant\":\"a\",\"name\":\"vm2\"}");
+	assert_string_equal(str(e, "dev"), "net_vhost_a_vm2");
+	assert_string_equal(str(json_object_get(e, "vnic"), "socket"), "/run/vnic/a-vm2.sock");
+	err("vnic_get", "{\"tenant\":\"a\",\"name\":\"nope\"}", SLUICE_RPC_E_NOT_FOUND, "name",
+	    "no vnic 'nope' in tenant 'a'");
+	err("vnic_get", "{\"tenant\":\"a\"}", INVALID_PARAMS, "name",
+	    "missing field 'name' in params");
+
+	/* What vnic_list shows goes back to vnic_add as it is. */
+	e = json_deep_copy(
+	    json_object_get(ok("vnic_get", "{\"tenant\":\"a\",\"name\":\"vm2\"}"), "vnic"));
+	ok("vnic_del", "{\"tenant\":\"a\",\"name\":\"vm2\"}");
+	assert_null(sluice_tenant_vnic(sluice_config_tenant(app.running, "a"), "vm2"));
+	{
+		char *p = json_dumps(e, JSON_COMPACT), params[512];
+
+		snprintf(params, sizeof(params), "{\"tenant\":\"a\",\"vnic\":%s}", p);
+		ok("vnic_add", params);
+		free(p);
+	}
+	json_decref(e);
+	assert_int_equal(sluice_tenant_vnic(sluice_config_tenant(app.running, "a"), "vm2")->queues,
+			 2);
+	assert_int_equal(app.applies, 5);
+
+	err("vnic_del", "{\"tenant\":\"a\",\"name\":\"nope\"}", SLUICE_RPC_E_NOT_FOUND, "name",
+	    "no vnic 'nope' in tenant 'a'");
+	err("vnic_del", "{\"tenant\":\"a\",\"name\":5}", INVALID_PARAMS, "name",
+	    "name: expected a name (a string), got an integer");
+	err("vnic_del", "{\"name\":\"vm1\"}", INVALID_PARAMS, "tenant",
+	    "missing field 'tenant' in params (the tenant)");
+	/* A tenant known by its vNICs alone keeps at least one. */
+	ok("tenant_add", "{\"name\":\"v\",\"vnics\":[{\"name\":\"only\",\"socket\":"
+			 "\"/run/vnic/v.sock\",\"mac\":\"02:00:00:00:0d:01\"}]}");
+	err("vnic_del", "{\"tenant\":\"v\",\"name\":\"only\"}", SLUICE_RPC_E_INVALID, "match",
+	    "tenant 'v' has no match; give at least one (e.g. {port: 0})");
+	app.refuse = -EBUSY;
+	err("vnic_del", "{\"tenant\":\"a\",\"name\":\"vm1\"}", SLUICE_RPC_E_APPLY, "forward",
+	    "the data plane refused the change: port 3 has no TX queue; nothing changed");
+	app.refuse = 0;
+}
+
+/* tenant_add takes vnics and an uplink; tenant_get gives them back in that shape. */
+static void test_tenant_vnics(void **state)
+{
+	const struct sluice_tenant *t;
+	char *before, *after, *text;
+	json_t *r;
+
+	(void)state;
+	r = ok("tenant_add",
+	       "{\"name\":\"v\",\"match\":[{\"port\":2,\"vlan\":30}],\"vnics\":[{\"name\":\"vm1\","
+	       "\"socket\":\"/run/vnic/v1.sock\",\"mac\":\"02:00:00:00:0d:01\"},{\"name\":\"vm2\","
+	       "\"socket\":\"/run/vnic/v2.sock\",\"mode\":\"client\",\"queues\":8,"
+	       "\"mac\":\"02:00:00:00:0d:02\"}],\"uplink\":{\"port\":\"p2\",\"vlan\":30}}");
+	assert_string_equal(str(r, "name"), "v");
+	t = sluice_config_tenant(app.running, "v");
+	assert_int_equal(t->nb_vnics, 2);
+	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_VLAN);
+	assert_int_equal(t->uplink.port, 2);
+	assert_int_equal(t->uplink.vlan, 30);
+	/* As in tenant files: vNICs and no default switch. */
+	assert_int_equal(t->default_actions.flags, SLUICE_ACT_SWITCH);
+	r = ok("tenant_list", NULL);
+	assert_int_equal(num(json_array_get(r, 2), "vnics"), 2);
+	assert_int_equal(num(json_array_get(r, 0), "vnics"), 0);
+
+	r = ok("tenant_get", "{\"name\":\"v\"}");
+	assert_int_equal(json_array_size(json_object_get(r, "vnics")), 2);
+	assert_string_equal(str(json_array_get(json_object_get(r, "vnics"), 1), "mode"), "client");
+	assert_int_equal(num(json_object_get(r, "uplink"), "vlan"), 30);
+	assert_null(json_object_get(ok("tenant_get", "{\"name\":\"a\"}"), "uplink"));
+	/* Deleted and added back from what tenant_get gave: the same configuration. */
+	r = ok("tenant_get", "{\"name\":\"v\"}");
+	text = json_dumps(r, JSON_COMPACT);
+	before = running_yaml();
+	ok("tenant_del", "{\"name\":\"v\"}");
+	ok("tenant_add", text);
+	after = running_yaml();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	free(text);
+
+	/* Errors inside the lists say where. */
+	err("tenant_add",
+	    "{\"name\":\"w\",\"vnics\":[{\"name\":\"w1\",\"socket\":\"/run/vnic/w.sock\","
+	    "\"mac\":\"zz\"}]}",
+	    INVALID_PARAMS, "vnics[0].mac", "mac 'zz' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+	err("tenant_add", "{\"name\":\"w\",\"vnics\":{}}", INVALID_PARAMS, "vnics",
+	    "vnics: expected an array, got an object");
+	err("tenant_add",
+	    "{\"name\":\"w\",\"vnics\":[{\"name\":\"w1\",\"socket\":\"/run/vnic/v1.sock\","
+	    "\"mac\":\"02:00:00:00:0e:01\"}]}",
+	    SLUICE_RPC_E_EXISTS, "socket",
+	    "socket '/run/vnic/v1.sock' is already used by vnic 'vm1' of tenant 'v'");
+	err("tenant_add",
+	    "{\"name\":\"w\",\"vnics\":[{\"name\":\"w1\",\"socket\":\"/run/vnic/w.sock\","
+	    "\"mac\":\"02:00:00:00:0e:01\"}],\"uplink\":{\"port\":3}}",
+	    SLUICE_RPC_E_INVALID, "port",
+	    "uplink port 3 untagged needs the tenant's match {port: 3}, which brings its frames "
+	    "back");
+	err("tenant_add", "{\"name\":\"w\",\"vnics\":[]}", SLUICE_RPC_E_INVALID, "match",
+	    "tenant 'w' has no match; give at least one (e.g. {port: 0})");
+}
+
+#define ENCAP                                                                                      \
+	"{\"src_mac\":\"02:00:00:00:ff:01\",\"dst_mac\":\"02:00:00:00:ff:02\",\"src_ip\":"         \
+	"\"192.0.2.1\",\"dst_ip\":\"192.0.2.2\",\"vni\":5000,\"udp_src\":49152}"
+
+static void test_uplink(void **state)
+{
+	const struct sluice_tenant *t;
+	json_t *r, *u;
+
+	(void)state;
+	r = ok("uplink_get", "{\"tenant\":\"b\"}");
+	assert_string_equal(str(r, "tenant"), "b");
+	assert_true(json_is_null(json_object_get(r, "uplink")));
+	ok("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":10}}");
+	t = sluice_config_tenant(app.running, "b");
+	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_VLAN);
+	assert_int_equal(t->uplink.port, 1);
+	assert_int_equal(t->uplink.vlan, 10);
+	u = json_object_get(ok("uplink_get", "{\"tenant\":\"b\"}"), "uplink");
+	assert_int_equal(json_object_size(u), 2);
+	assert_int_equal(num(u, "port"), 1);
+	assert_int_equal(num(u, "vlan"), 10);
+	ok("uplink_set", "{\"tenant\":\"a\",\"uplink\":{\"port\":\"p0\"}}");
+	assert_int_equal(sluice_config_tenant(app.running, "a")->uplink.kind, SLUICE_UPLINK_PORT);
+	ok("match_add", "{\"tenant\":\"a\",\"match\":{\"vni\":5000}}");
+	ok("uplink_set", "{\"tenant\":\"a\",\"uplink\":{\"port\":1,\"vxlan\":" ENCAP "}}");
+	t = sluice_config_tenant(app.running, "a");
+	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_VXLAN);
+	assert_int_equal(t->uplink.vxlan.vni, 5000);
+	assert_int_equal(t->uplink.vxlan.udp_src, 49152);
+	u = json_object_get(ok("uplink_get", "{\"tenant\":\"a\"}"), "uplink");
+	assert_int_equal(num(u, "port"), 1);
+	assert_string_equal(str(json_object_get(u, "vxlan"), "dst_ip"), "192.0.2.2");
+	assert_int_equal(num(json_object_get(u, "vxlan"), "vni"), 5000);
+	assert_int_equal(app.applies, 4);
+
+	err("uplink_set", "{\"tenant\":\"b\"}", INVALID_PARAMS, "uplink",
+	    "missing field 'uplink' in params");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":\"p1\"}", INVALID_PARAMS, "uplink",
+	    "uplink must be an object, got a string");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"vlan\":10}}", INVALID_PARAMS,
+	    "uplink.port", "missing field 'port' in uplink");
+	err("uplink_set",
+	    "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":10,\"vxlan\":" ENCAP "}}",
+	    INVALID_PARAMS, "uplink.vxlan", "vxlan cannot be combined with vlan");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":\"10\"}}",
+	    INVALID_PARAMS, "uplink.vlan", "vlan: expected an integer, got a string");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"tag\":10}}", INVALID_PARAMS,
+	    "uplink.tag", "unknown field 'tag' in uplink (expected port, vlan, vxlan)");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vxlan\":{\"vni\":1}}}",
+	    INVALID_PARAMS, "uplink.vxlan.src_mac", "missing field 'src_mac' in vxlan");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1}}", SLUICE_RPC_E_INVALID,
+	    "port",
+	    "uplink port 1 untagged needs the tenant's match {port: 1}, which brings its frames "
+	    "back");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":11}}",
+	    SLUICE_RPC_E_INVALID, "vlan",
+	    "uplink vlan 11 needs the tenant's match {port: 1, vlan: 11}, which brings its frames "
+	    "back");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":0}}",
+	    SLUICE_RPC_E_INVALID, "vlan", "vlan 0 out of range 1..4094");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":9}}", SLUICE_RPC_E_INVALID,
+	    "port", "uplink port 9 does not exist (ports are 0..3)");
+	err("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vxlan\":" ENCAP "}}",
+	    SLUICE_RPC_E_INVALID, "vni",
+	    "uplink vni 5000 needs the tenant's match {vni: 5000} (or {port: 1, vni: 5000}), which "
+	    "brings its frames back");
+	err("uplink_set", "{\"tenant\":\"zz\",\"uplink\":{\"port\":1}}", SLUICE_RPC_E_NOT_FOUND,
+	    "tenant", "no tenant 'zz' (tenant_list shows them)");
+
+	ok("uplink_del", "{\"tenant\":\"b\"}");
+	assert_int_equal(sluice_config_tenant(app.running, "b")->uplink.kind, SLUICE_UPLINK_NONE);
+	assert_true(
+	    json_is_null(json_object_get(ok("uplink_get", "{\"tenant\":\"b\"}"), "uplink")));
+	err("uplink_del", "{\"tenant\":\"b\"}", SLUICE_RPC_E_NOT_FOUND, "uplink",
+	    "tenant 'b' has no uplink");
+	err("uplink_del", "{\"tenant\":\"b\",\"port\":1}", INVALID_PARAMS, "port",
+	    "unknown field 'port' in params (expected tenant)");
+}
+
+/* A tenant's socket: its own vNICs and uplink only, sockets in --vnic-dir, nothing of others. */
+static void test_vnic_scope(void **state)
+{
+	static const char *const other[][2] = {
+	    {"vnic_add", VNIC("b", "\"name\":\"x\",\"socket\":\"/run/vnic/x.sock\","
+				   "\"mac\":\"02:00:00:00:0a:09\"")},
+	    {"vnic_del", "{\"tenant\":\"b\",\"name\":\"b1\"}"},
+	    {"vnic_get", "{\"tenant\":\"b\",\"name\":\"b1\"}"},
+	    {"vnic_list", "{\"tenant\":\"b\"}"},
+	    {"uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":10}}"},
+	    {"uplink_del", "{\"tenant\":\"b\"}"},
+	    {"uplink_get", "{\"tenant\":\"b\"}"},
+	    {"vnic_list", "{\"tenant\":\"nosuch\"}"},
+	};
+	char reason[160];
+	unsigned int i;
+	json_t *l;
+
+	(void)state;
+	ok("vnic_add", VNIC("b", "\"name\":\"b1\",\"socket\":\"/run/vnic/b1.sock\","
+				 "\"mac\":\"02:00:00:00:0b:01\""));
+	ok("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":10}}");
+	/* Without --vnic-dir a tenant picks no path on the host. */
+	err_in("a", "vnic_add", "{\"vnic\":{" VM1 "}}", SLUICE_RPC_E_DENIED, "vnic.socket",
+	       "a tenant's socket may add vnics only when sluice confines their sockets to a "
+	       "directory (--vnic-dir); ask the operator");
+	sluice_rpc_free(rpc);
+	rpc = stub_rpc("/run/vnic");
+	assert_non_null(rpc);
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		json_t *p = json_loads(other[i][1], 0, NULL);
+
+		snprintf(reason, sizeof(reason),
+			 "this socket belongs to tenant 'a'; it cannot reach tenant '%s'",
+			 str(p, "tenant"));
+		err_in("a", other[i][0], other[i][1], SLUICE_RPC_E_DENIED, "tenant", reason);
+		json_decref(p);
+	}
+	err_in(
+	    "a", "vnic_add",
+	    "{\"vnic\":{\"name\":\"x\",\"socket\":\"/tmp/x.sock\",\"mac\":\"02:00:00:00:0a:09\"}}",
+	    SLUICE_RPC_E_DENIED, "vnic.socket",
+	    "socket '/tmp/x.sock' is not in /run/vnic (a tenant's vnics must be)");
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"x\",\"socket\":\"/run/vnicx/x.sock\",\"mac\":"
+	       "\"02:00:00:00:0a:09\"}}",
+	       SLUICE_RPC_E_DENIED, "vnic.socket",
+	       "socket '/run/vnicx/x.sock' is not in /run/vnic (a tenant's vnics must be)");
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"x\",\"socket\":\"/run/vnic\",\"mac\":\"02:00:00:00:0a:09\"}}",
+	       SLUICE_RPC_E_DENIED, "vnic.socket",
+	       "socket '/run/vnic' is not in /run/vnic (a tenant's vnics must be)");
+	/* Another tenant's socket, MAC or ethdev name: in use, the holder unnamed. */
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"x\",\"socket\":\"/run/vnic/b1.sock\",\"mac\":"
+	       "\"02:00:00:00:0a:09\"}}",
+	       SLUICE_RPC_E_EXISTS, "socket", "socket '/run/vnic/b1.sock' is already in use");
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"x\",\"socket\":\"/run/vnic/x.sock\",\"mac\":"
+	       "\"02:00:00:00:0b:01\"}}",
+	       SLUICE_RPC_E_EXISTS, "mac", "mac 02:00:00:00:0b:01 is already in use");
+	ok("tenant_add", "{\"name\":\"a_v\",\"match\":[{\"port\":3}],\"vnics\":[{\"name\":\"m\","
+			 "\"socket\":\"/run/vnic/av-m.sock\",\"mac\":\"02:00:00:00:0c:01\"}]}");
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"v_m\",\"socket\":\"/run/vnic/x.sock\",\"mac\":"
+	       "\"02:00:00:00:0a:09\"}}",
+	       SLUICE_RPC_E_EXISTS, "name",
+	       "vnic ethdev name 'net_vhost_a_v_m' is already in use; choose another vnic name");
+	/* Its own: added, listed, and its own duplicates named in full. */
+	ok_in("a", "vnic_add", "{\"vnic\":{" VM1 "}}");
+	ok_in("a", "vnic_add",
+	      VNIC("a", "\"name\":\"vm2\",\"socket\":\"/run/vnic/a-vm2.sock\","
+			"\"mac\":\"02:00:00:00:0a:02\""));
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"x\",\"socket\":\"/run/vnic/a-vm1.sock\",\"mac\":"
+	       "\"02:00:00:00:0a:09\"}}",
+	       SLUICE_RPC_E_EXISTS, "socket",
+	       "socket '/run/vnic/a-vm1.sock' is already used by vnic 'vm1' of tenant 'a'");
+	err_in("a", "vnic_add",
+	       "{\"vnic\":{\"name\":\"x\",\"socket\":\"/run/vnic/x.sock\",\"mac\":"
+	       "\"02:00:00:00:0a:01\"}}",
+	       SLUICE_RPC_E_EXISTS, "mac",
+	       "mac 02:00:00:00:0a:01 is already vnic 'vm1' of tenant 'a'");
+	err_in("a", "vnic_add", "{\"vnic\":{" VM1 "}}", SLUICE_RPC_E_EXISTS, "name",
+	       "vnic 'vm1' already exists");
+	l = ok_in("a", "vnic_list", NULL);
+	assert_int_equal(json_array_size(l), 2);
+	assert_string_equal(str(json_array_get(l, 0), "tenant"), "a");
+	assert_string_equal(str(json_array_get(l, 1), "tenant"), "a");
+	ok_in("a", "vnic_get", "{\"name\":\"vm2\"}");
+	ok_in("a", "vnic_del", "{\"name\":\"vm2\"}");
+	ok_in("a", "uplink_set", "{\"uplink\":{\"port\":0}}");
+	assert_int_equal(ok_in("a", "uplink_get", NULL) != NULL, 1);
+	ok_in("a", "uplink_del", NULL);
+	/* Tenant b untouched throughout. */
+	assert_int_equal(sluice_config_tenant(app.running, "b")->nb_vnics, 1);
+	assert_int_equal(sluice_config_tenant(app.running, "b")->uplink.kind, SLUICE_UPLINK_VLAN);
+	assert_int_equal(sluice_config_tenant(app.running, "a")->nb_vnics, 1);
+	assert_int_equal(app.applies, 8);
+}
+
+/* config_save writes what the RPC made, and it loads back to the same configuration. */
+static void test_vnic_save(void **state)
+{
+	struct sluice_load_opts lo = {.sz = sizeof(lo), .nb_ports = 4};
+	struct sluice_config *back;
+	struct sluice_diags d;
+	const struct sluice_tenant *t;
+	char *saved, *again;
+	FILE *f;
+	size_t len;
+
+	(void)state;
+	ok("vnic_add", VNIC("a", VM1));
+	ok("vnic_add", VNIC("b", "\"name\":\"b1\",\"socket\":\"/run/vnic/b1.sock\",\"mode\":"
+				 "\"client\",\"queues\":3,\"mac\":\"02:00:00:00:0b:01\""));
+	ok("uplink_set", "{\"tenant\":\"b\",\"uplink\":{\"port\":1,\"vlan\":10}}");
+	ok("tenant_add", "{\"name\":\"v\",\"vnics\":[{\"name\":\"only\",\"socket\":"
+			 "\"/run/vnic/v.sock\",\"mac\":\"02:00:00:00:0d:01\"}]}");
+	saved = strdup(str(ok("config_save", NULL), "yaml"));
+	assert_non_null(strstr(saved, "    vnics:\n      - {name: \"vm1\", socket: "
+				      "'/run/vnic/a-vm1.sock', mode: server, queues: 1, mac: "
+				      "\"02:00:00:00:0a:01\"}\n"));
+	assert_non_null(strstr(saved, "mode: client, queues: 3, mac: \"02:00:00:00:0b:01\"}\n"
+				      "    uplink: {port: 1, vlan: 10}\n"));
+	assert_int_equal(sluice_config_load_buf("saved.yaml", saved, strlen(saved), &lo, &back, &d),
+			 0);
+	/* The same model: vNICs, uplink, and defaults (a's drop stays drop). */
+	t = sluice_config_tenant(back, "a");
+	assert_int_equal(t->nb_vnics, 1);
+	assert_int_equal(t->default_actions.flags, SLUICE_ACT_DROP);
+	assert_memory_equal(&t->vnics[0], &sluice_config_tenant(app.running, "a")->vnics[0],
+			    offsetof(struct sluice_vnic, pos));
+	t = sluice_config_tenant(back, "b");
+	assert_int_equal(t->vnics[0].queues, 3);
+	assert_int_equal(t->vnics[0].mode, SLUICE_VNIC_CLIENT);
+	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_VLAN);
+	assert_int_equal(t->uplink.vlan, 10);
+	t = sluice_config_tenant(back, "v");
+	assert_int_equal(t->nb_matches, 0);
+	assert_int_equal(t->default_actions.flags, SLUICE_ACT_SWITCH);
+	f = open_memstream(&again, &len);
+	assert_int_equal(sluice_config_save(back, f), 0);
+	fclose(f);
+	assert_string_equal(saved, again);
+	sluice_config_free(back);
+	free(saved);
+	free(again);
+}
+
 static void test_end(void **state)
 {
 	(void)state;
@@ -1548,6 +2114,13 @@ int main(void)
 	    T(test_npu_models),
 	    T(test_npu_contexts),
 	    T(test_npu_fault),
+	    T(test_vnic_add),
+	    T(test_vnic_dev_names),
+	    T(test_vnic_list_get_del),
+	    T(test_tenant_vnics),
+	    T(test_uplink),
+	    T(test_vnic_scope),
+	    T(test_vnic_save),
 	    T(test_registry),
 	    T(test_generation),
 	    T(test_code_names),

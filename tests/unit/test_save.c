@@ -220,6 +220,46 @@ static void test_vnics(void **state)
 	}
 }
 
+/*
+ * What vnic_add over RPC leaves: vNICs on a tenant whose default is an
+ * explicit drop (tenant_add made it without vNICs). It must load back as
+ * drop, not as the switch a tenant file's vNICs imply without a default.
+ */
+static void test_vnics_default_drop(void **state)
+{
+	static const char yaml[] =
+	    "tenants:\n"
+	    "  - name: a\n"
+	    "    match: [{port: 0}]\n"
+	    "    vnics: [{name: a1, socket: /run/vnic/a1.sock, mac: \"02:00:00:00:0a:01\"}]\n"
+	    "    default: drop\n"
+	    "  - name: b\n"
+	    "    match: []\n"
+	    "    vnics: [{name: b1, socket: /run/vnic/b1.sock, queues: 8, mac: "
+	    "\"02:00:00:00:0b:01\"}]\n"
+	    "    default: [count, drop]\n";
+	struct sluice_config *cfg;
+	size_t len;
+	char *out;
+
+	(void)state;
+	round_trip("drop.yaml", yaml, strlen(yaml));
+	cfg = load_buf("drop.yaml", yaml, strlen(yaml));
+	out = save(cfg, &len);
+	assert_non_null(strstr(out, "    vnics:\n      - {name: \"a1\", socket: '/run/vnic/a1.sock', "
+				    "mode: server, queues: 1, mac: \"02:00:00:00:0a:01\"}\n"
+				    "    default: [drop]\n"));
+	assert_non_null(strstr(out, "  - name: \"b\"\n    match: []\n"));
+	sluice_config_free(cfg);
+	cfg = load_buf("saved.yaml", out, len);
+	assert_int_equal(sluice_config_tenant(cfg, "a")->default_actions.flags, SLUICE_ACT_DROP);
+	assert_int_equal(sluice_config_tenant(cfg, "b")->default_actions.flags,
+			 SLUICE_ACT_COUNT | SLUICE_ACT_DROP);
+	assert_int_equal(sluice_config_tenant(cfg, "b")->vnics[0].queues, 8);
+	sluice_config_free(cfg);
+	free(out);
+}
+
 static void test_func_cases(void **state)
 {
 	static const char *const files[] = {"classify", "decap",      "encap",    "launcher",
@@ -437,6 +477,7 @@ int main(void)
 	    cmocka_unit_test(test_func_cases),
 	    cmocka_unit_test(test_all_constructs),
 	    cmocka_unit_test(test_vnics),
+	    cmocka_unit_test(test_vnics_default_drop),
 	    cmocka_unit_test(test_npu), cmocka_unit_test(test_empty),
 	    cmocka_unit_test(test_exact_form),
 	    cmocka_unit_test(test_save_file),
