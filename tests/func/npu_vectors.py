@@ -33,10 +33,12 @@ from collections import Counter, defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+sys.path.insert(0, HERE)
 
 import npu_model  # noqa: E402
 import rfc4175_send as snd  # noqa: E402
 from scapy.all import Dot1Q, Ether, IP, Raw, TCP, UDP  # noqa: E402
+from vectors import write_pcap  # noqa: E402
 
 MODEL = os.path.join(HERE, "..", "..", "models", "digits.snm")
 NPORTS = 4
@@ -51,15 +53,6 @@ RGB = ("cam2", "rgb", 1, 10, 5006, "rfc4175", 3, 32, 32, 400)
 TENSOR = ("cam", "tensor", 0, None, 6000, "tensor", 1, 16, 16, 100)
 SMALL = ("cam", "small", 0, None, 5008, "rfc4175", 1, 32, 32, 300)
 LEGACY_DPORT = 7000
-
-
-def write_pcap(path, frames):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i, fr in enumerate(frames):
-            fr = bytes(fr)
-            f.write(struct.pack("<IIII", i, 0, len(fr), len(fr)))
-            f.write(fr)
 
 
 def l2(stream, src, dst):

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "sluice_func.h"
 #include "sluice_test.h"
 
 #include <rte_cycles.h>
@@ -45,7 +46,6 @@
 #error "SLUICE_SRC_DIR must be defined"
 #endif
 
-#define CASES SLUICE_SRC_DIR "/tests/func/cases/"
 #define NPORTS 4
 #define NQ 2
 #define RING_SZ 1024
@@ -53,84 +53,25 @@
 #define FRAME_MAX 2048
 /* Bounds for loops that wait for a condition. */
 #define POLL_MAX 10000
-#define WAIT_NS (10ull * 1000000000ull)
+#define WAIT_S 10
 
 static struct rte_ring *rx_ring[NPORTS][NQ], *tx_ring[NPORTS][NQ];
-static uint16_t port_id[NPORTS];
 /* Descriptors open when the data plane was created (none may be left behind). */
 static int fds_before;
 
-/* ---- the test clock --------------------------------------------------------- */
-
-static _Atomic uint64_t clock_now;
-static _Atomic bool clock_real;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return atomic_load(&clock_real) ? rte_rdtsc() : atomic_load(&clock_now);
-}
-
 /* ---- errors: collect every mismatch of a case, fail once at the end ---------- */
-
-static unsigned int nerr;
-
-static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void mismatch(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "MISMATCH: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	nerr++;
-}
 
 static void expect_u64(const char *what, const char *name, uint64_t got, uint64_t exp)
 {
 	if (got != exp)
-		mismatch("%s %s: got %" PRIu64 ", expected %" PRIu64, what, name, got, exp);
+		sluice_test_mismatch("%s %s: got %" PRIu64 ", expected %" PRIu64, what, name, got,
+				     exp);
 }
 
 /* ---- pcap files (written by vectors.py: little endian, Ethernet) ------------ */
 
-struct frames {
-	unsigned int n;
-	uint32_t len[MAX_FRAMES];
-	uint8_t data[MAX_FRAMES][FRAME_MAX];
-};
-
-static struct frames *frames_new(void)
-{
-	struct frames *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	return f;
-}
-
-static void pcap_load(const char *path, struct frames *f)
-{
-	FILE *fp = fopen(path, "rb");
-	uint32_t gh[6], rh[4];
-
-	if (fp == NULL)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	f->n = 0;
-	assert_int_equal(fread(gh, 4, 6, fp), 6);
-	assert_int_equal(gh[0], 0xa1b2c3d4);
-	assert_int_equal(gh[5], 1); /* DLT_EN10MB */
-	while (fread(rh, 4, 4, fp) == 4) {
-		assert_true(f->n < MAX_FRAMES);
-		assert_true(rh[2] == rh[3] && rh[2] <= FRAME_MAX);
-		f->len[f->n] = rh[2];
-		assert_int_equal(fread(f->data[f->n], 1, rh[2], fp), rh[2]);
-		f->n++;
-	}
-	fclose(fp);
-}
+/* Frames of a pcap file or of a port's output. */
+#define frames_new() sluice_test_frames_new(MAX_FRAMES, FRAME_MAX)
 
 static void vec_path(char *buf, size_t n, const char *scn, const char *step, const char *what,
 		     int port)
@@ -151,15 +92,14 @@ static struct sluice_dp *dp_new(uint16_t workers)
 		.nb_rxq = NQ,
 		.nb_txq = NQ,
 		.nb_mbufs = 4095,
-		.clock = test_clock,
+		.clock = sluice_test_clock,
 		.ports_preconfigured = true,
 	};
 	struct sluice_dp *dp;
 
-	nerr = 0;
+	sluice_test_mismatch_reset();
 	fds_before = sluice_test_fd_count();
-	atomic_store(&clock_real, false);
-	atomic_store(&clock_now, rte_rdtsc());
+	sluice_test_clock_set(rte_rdtsc());
 	dp = sluice_dp_create(&o);
 	if (dp == NULL)
 		fail_msg("sluice_dp_create: %s", strerror(errno));
@@ -186,25 +126,8 @@ static void dp_end(struct sluice_dp *dp)
 	rings_assert_empty();
 	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
 	sluice_dp_destroy(dp);
-	assert_int_equal(nerr, 0);
+	assert_int_equal(sluice_test_mismatches(), 0);
 	sluice_test_assert_fds(fds_before);
-}
-
-static struct sluice_config *load(const char *file)
-{
-	char path[512];
-	struct sluice_diags d;
-	struct sluice_config *cfg = NULL;
-	unsigned int i;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s%s", CASES, file);
-	rc = sluice_config_load_file(path, NULL, &cfg, &d);
-	for (i = 0; rc != 0 && i < d.count; i++)
-		fprintf(stderr, "%s\n", d.items[i].text);
-	assert_int_equal(rc, 0);
-	assert_non_null(cfg);
-	return cfg;
 }
 
 struct apply_job {
@@ -232,17 +155,15 @@ static void *apply_thread(void *arg)
 static int apply_file(struct sluice_dp *dp, const char *file, bool launched,
 		      struct sluice_err *err)
 {
-	struct sluice_config *cfg = load(file);
+	struct sluice_config *cfg = sluice_test_config_load(file);
 	struct apply_job j = { .dp = dp, .cfg = cfg };
 	pthread_t th;
-	uint64_t deadline = rte_rdtsc() + WAIT_NS / 1000000000ull * rte_get_tsc_hz();
 
 	if (launched) {
 		j.rc = sluice_dp_apply(dp, cfg, &j.err);
 	} else {
 		assert_int_equal(pthread_create(&th, NULL, apply_thread, &j), 0);
-		while (!atomic_load(&j.done) && rte_rdtsc() < deadline)
-			sluice_dp_worker_poll(dp, 0);
+		SLUICE_TEST_WAIT(atomic_load(&j.done), WAIT_S, sluice_dp_worker_poll(dp, 0));
 		assert_true(atomic_load(&j.done));
 		pthread_join(th, NULL);
 	}
@@ -254,33 +175,6 @@ static int apply_file(struct sluice_dp *dp, const char *file, bool launched,
 
 /* ---- traffic -------------------------------------------------------------- */
 
-/* One mbuf chain holding `len` bytes: the first segment `seg` bytes (0: one segment). */
-static struct rte_mbuf *mbuf_from(struct rte_mempool *mp, const uint8_t *data, uint32_t len,
-				  uint32_t seg)
-{
-	struct rte_mbuf *head = NULL;
-	uint32_t off = 0;
-
-	do {
-		uint32_t n = len - off;
-		struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
-		char *p;
-
-		assert_non_null(m);
-		if (seg && n > seg)
-			n = seg;
-		p = rte_pktmbuf_append(m, (uint16_t)n);
-		assert_non_null(p);
-		memcpy(p, data + off, n);
-		off += n;
-		if (head == NULL)
-			head = m;
-		else
-			assert_int_equal(rte_pktmbuf_chain(head, m), 0);
-	} while (off < len);
-	return head;
-}
-
 /*
  * Inject SCN_STEP_in_pP.pcap on every port. queues == 1: everything on queue
  * 0, port after port, worker 0 polled from here until the ring is empty (so
@@ -291,15 +185,16 @@ static struct rte_mbuf *mbuf_from(struct rte_mempool *mp, const uint8_t *data, u
 static unsigned int inject(struct sluice_dp *dp, const char *scn, const char *step,
 			   unsigned int queues, uint32_t seg, bool poll)
 {
-	struct frames *f = frames_new();
+	struct sluice_test_frames *f = frames_new();
 	char path[512];
 	unsigned int p, i, total = 0, n;
 
 	for (p = 0; p < NPORTS; p++) {
 		vec_path(path, sizeof(path), scn, step, "in", (int)p);
-		pcap_load(path, f);
+		sluice_test_pcap_load(path, f);
 		for (i = 0; i < f->n; i++) {
-			struct rte_mbuf *m = mbuf_from(sluice_dp_pool(dp), f->data[i], f->len[i], seg);
+			struct rte_mbuf *m =
+			    sluice_test_mbuf(sluice_dp_pool(dp), f->data[i], f->len[i], seg);
 
 			if (seg && f->len[i] > seg)
 				assert_true(m->nb_segs >= 2 && m->data_len == seg);
@@ -318,25 +213,15 @@ static unsigned int inject(struct sluice_dp *dp, const char *scn, const char *st
 }
 
 /* Dequeue every frame transmitted on `port` (both TX queues), linearised. */
-static void collect(uint16_t port, struct frames *out)
+static void collect(uint16_t port, struct sluice_test_frames *out)
 {
 	struct rte_mbuf *m;
 	unsigned int q;
 
 	out->n = 0;
 	for (q = 0; q < NQ; q++)
-		while (rte_ring_dequeue(tx_ring[port][q], (void **)&m) == 0) {
-			const void *d;
-
-			assert_true(out->n < MAX_FRAMES);
-			assert_true(m->pkt_len <= FRAME_MAX);
-			d = rte_pktmbuf_read(m, 0, m->pkt_len, out->data[out->n]);
-			assert_non_null(d);
-			if (d != out->data[out->n])
-				memcpy(out->data[out->n], d, m->pkt_len);
-			out->len[out->n++] = m->pkt_len;
-			rte_pktmbuf_free(m);
-		}
+		while (rte_ring_dequeue(tx_ring[port][q], (void **)&m) == 0)
+			sluice_test_frames_add(out, m);
 }
 
 struct mask {
@@ -344,18 +229,8 @@ struct mask {
 	uint32_t off, len;
 };
 
-static void hexdump(const char *what, const uint8_t *d, uint32_t n)
-{
-	uint32_t i;
-
-	fprintf(stderr, "  %s (%u bytes):", what, n);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? "" : "\n    ", d[i]);
-	fprintf(stderr, "\n");
-}
-
-static int frame_cmp(const struct frames *a, unsigned int i, const struct frames *b,
-		     unsigned int j, const struct mask *mk)
+static int frame_cmp(const struct sluice_test_frames *a, unsigned int i,
+		     const struct sluice_test_frames *b, unsigned int j, const struct mask *mk)
 {
 	uint32_t k;
 
@@ -377,17 +252,17 @@ static int frame_cmp(const struct frames *a, unsigned int i, const struct frames
 static void compare_port(const char *scn, const char *step, uint16_t port, bool ordered,
 			 const struct mask *mk)
 {
-	struct frames *exp = frames_new(), *got = frames_new();
+	struct sluice_test_frames *exp = frames_new(), *got = frames_new();
 	bool used[MAX_FRAMES] = { false };
 	char path[512];
 	unsigned int i, j;
 
 	vec_path(path, sizeof(path), scn, step, "out", port);
-	pcap_load(path, exp);
+	sluice_test_pcap_load(path, exp);
 	collect(port, got);
 	if (got->n != exp->n)
-		mismatch("%s/%s port %u: %u frames sent, expected %u", scn, step, port, got->n,
-			 exp->n);
+		sluice_test_mismatch("%s/%s port %u: %u frames sent, expected %u", scn, step, port,
+				     got->n, exp->n);
 	for (i = 0; i < got->n; i++) {
 		bool found = false;
 
@@ -401,11 +276,11 @@ static void compare_port(const char *scn, const char *step, uint16_t port, bool 
 			j = i;
 		}
 		if (!found) {
-			mismatch("%s/%s port %u: frame %u differs from the reference", scn, step,
-				 port, i);
-			hexdump("sent", got->data[i], got->len[i]);
+			sluice_test_mismatch("%s/%s port %u: frame %u differs from the reference",
+					     scn, step, port, i);
+			sluice_test_hexdump("sent", got->data[i], got->len[i]);
 			if (j < exp->n)
-				hexdump("expected", exp->data[j], exp->len[j]);
+				sluice_test_hexdump("expected", exp->data[j], exp->len[j]);
 		}
 	}
 	if (mk) {
@@ -415,11 +290,13 @@ static void compare_port(const char *scn, const char *step, uint16_t port, bool 
 			uint16_t v0 = (uint16_t)(got->data[0][mk->off] << 8 | got->data[0][mk->off + 1]);
 
 			if (v < 49152)
-				mismatch("%s/%s port %u frame %u: hashed udp_src %u below 49152", scn,
-					 step, port, i, v);
+				sluice_test_mismatch(
+				    "%s/%s port %u frame %u: hashed udp_src %u below 49152", scn,
+				    step, port, i, v);
 			if (v != v0)
-				mismatch("%s/%s port %u frame %u: udp_src %u, frame 0 had %u", scn,
-					 step, port, i, v, v0);
+				sluice_test_mismatch(
+				    "%s/%s port %u frame %u: udp_src %u, frame 0 had %u", scn, step,
+				    port, i, v, v0);
 		}
 	}
 	free(exp);
@@ -466,18 +343,19 @@ static unsigned int check_expect(struct sluice_dp *dp, const char *scn, const ch
 			snprintf(name, sizeof(name), "%s/%s tenant %s", scn, step, a);
 			rc = sluice_dp_tenant_stats(dp, a, &ct);
 			if (rc != 0)
-				mismatch("%s: rc %d", name, rc);
+				sluice_test_mismatch("%s: rc %d", name, rc);
 			expect_u64("pkts", name, ct.pkts, x);
 			expect_u64("bytes", name, ct.bytes, y);
 		} else if (sscanf(line, "absent %63s", a) == 1) {
 			rc = sluice_dp_tenant_stats(dp, a, &ct);
 			if (rc != -ENOENT)
-				mismatch("%s/%s tenant %s: rc %d, expected -ENOENT", scn, step, a, rc);
+				sluice_test_mismatch("%s/%s tenant %s: rc %d, expected -ENOENT",
+						     scn, step, a, rc);
 		} else if (sscanf(line, "flow %63s %63s %63s %llu %llu", a, b, c, &x, &y) == 5) {
 			snprintf(name, sizeof(name), "%s/%s %s %s %s", scn, step, a, b, c);
 			rc = sluice_dp_flow_stats(dp, a, b[0], c, &fs);
 			if (rc != 0)
-				mismatch("%s: rc %d", name, rc);
+				sluice_test_mismatch("%s: rc %d", name, rc);
 			expect_u64("hits.pkts", name, fs.hits.pkts, x);
 			expect_u64("hits.bytes", name, fs.hits.bytes, y);
 		} else if (sscanf(line, "color %63s %63s %63s %llu %llu %llu", a, b, c, &x, &y,
@@ -485,7 +363,7 @@ static unsigned int check_expect(struct sluice_dp *dp, const char *scn, const ch
 			snprintf(name, sizeof(name), "%s/%s %s %s %s", scn, step, a, b, c);
 			rc = sluice_dp_flow_stats(dp, a, b[0], c, &fs);
 			if (rc != 0)
-				mismatch("%s: rc %d", name, rc);
+				sluice_test_mismatch("%s: rc %d", name, rc);
 			expect_u64("green", name, fs.color[0], x);
 			expect_u64("yellow", name, fs.color[1], y);
 			expect_u64("red", name, fs.color[2], z);
@@ -600,9 +478,9 @@ static void test_meter(void **state)
 	(void)state;
 	assert_int_equal(apply_file(dp, "meter.yaml", false, NULL), 0);
 	/* The meters were set up at apply time with the TSC: start the clock after. */
-	atomic_store(&clock_now, rte_rdtsc());
+	sluice_test_clock_set(rte_rdtsc());
 	run_step(dp, NULL, "meter", "frozen", 0);
-	atomic_store(&clock_now, atomic_load(&clock_now) + rte_get_tsc_hz());
+	sluice_test_clock_advance(rte_get_tsc_hz());
 	run_step(dp, NULL, "meter", "later", 0);
 	dp_end(dp);
 }
@@ -643,12 +521,27 @@ static void test_reload(void **state)
 	dp_end(dp);
 }
 
+/* Frames the ports received (their counters), and frames waiting in their TX rings. */
+static void port_totals(struct sluice_dp *dp, uint64_t *rx, uint64_t *tx)
+{
+	struct sluice_port_stats ps;
+	unsigned int p, q;
+
+	*rx = *tx = 0;
+	for (p = 0; p < NPORTS; p++) {
+		assert_int_equal(sluice_dp_port_stats(dp, (uint16_t)p, &ps), 0);
+		*rx += ps.rx_pkts;
+		for (q = 0; q < NQ; q++)
+			*tx += rte_ring_count(tx_ring[p][q]);
+	}
+}
+
 /* 9. Two workers on lcores 1 and 2, input over two queues: same outputs (as multisets), same counters. */
 static void two_workers(const char *file, const char *scn)
 {
 	struct sluice_dp *dp = dp_new(2);
-	struct frames *f = frames_new();
-	uint64_t deadline, rx, tx;
+	struct sluice_test_frames *f = frames_new();
+	uint64_t rx, tx;
 	unsigned int injected, expected = 0, p, q;
 	char path[512];
 
@@ -656,26 +549,15 @@ static void two_workers(const char *file, const char *scn)
 	assert_int_equal(apply_file(dp, file, true, NULL), 0);
 	for (p = 0; p < NPORTS; p++) {
 		vec_path(path, sizeof(path), scn, "main", "out", (int)p);
-		pcap_load(path, f);
+		sluice_test_pcap_load(path, f);
 		expected += f->n;
 	}
 	free(f);
-	atomic_store(&clock_real, true); /* the workers' drain timer must run */
+	sluice_test_clock_follow_tsc(true); /* the workers' drain timer must run */
 	assert_int_equal(sluice_dp_launch(dp), 0);
 	injected = inject(dp, scn, "main", 2, 0, false);
-	deadline = rte_rdtsc() + WAIT_NS / 1000000000ull * rte_get_tsc_hz();
-	do {
-		struct sluice_port_stats ps;
-
-		rx = tx = 0;
-		for (p = 0; p < NPORTS; p++) {
-			assert_int_equal(sluice_dp_port_stats(dp, (uint16_t)p, &ps), 0);
-			rx += ps.rx_pkts;
-			for (q = 0; q < NQ; q++)
-				tx += rte_ring_count(tx_ring[p][q]);
-		}
-		rte_pause();
-	} while ((rx < injected || tx < expected) && rte_rdtsc() < deadline);
+	SLUICE_TEST_WAIT((port_totals(dp, &rx, &tx), rx >= injected && tx >= expected), WAIT_S,
+			 rte_pause());
 	assert_int_equal(sluice_dp_join(dp), 0);
 	assert_int_equal(rx, injected);
 	assert_int_equal(tx, expected);
@@ -719,23 +601,17 @@ static void test_apply_after_worker_poll(void **state)
 	struct sluice_dp *dp = dp_new(1);
 	struct apply_job j = { .dp = dp };
 	struct sluice_config *cfg;
-	uint64_t deadline;
 	pthread_t th;
 	bool returned;
 
 	(void)state;
 	sluice_dp_worker_poll(dp, 0);
-	cfg = load("classify.yaml");
+	cfg = sluice_test_config_load("classify.yaml");
 	j.cfg = cfg;
 	assert_int_equal(pthread_create(&th, NULL, apply_thread, &j), 0);
-	deadline = rte_rdtsc() + 3 * rte_get_tsc_hz();
-	while (!atomic_load(&j.done) && rte_rdtsc() < deadline)
-		rte_pause();
-	returned = atomic_load(&j.done);
+	returned = SLUICE_TEST_WAIT(atomic_load(&j.done), 3, rte_pause());
 	/* Release the helper either way so the process can go on. */
-	deadline = rte_rdtsc() + WAIT_NS / 1000000000ull * rte_get_tsc_hz();
-	while (!atomic_load(&j.done) && rte_rdtsc() < deadline)
-		sluice_dp_worker_poll(dp, 0);
+	SLUICE_TEST_WAIT(atomic_load(&j.done), WAIT_S, sluice_dp_worker_poll(dp, 0));
 	assert_true(atomic_load(&j.done));
 	pthread_join(th, NULL);
 	assert_int_equal(j.rc, 0);
@@ -748,47 +624,6 @@ static void test_apply_after_worker_poll(void **state)
 }
 
 /* ---- main ----------------------------------------------------------------- */
-
-static void ports_create(void)
-{
-	struct rte_mempool *dummy;
-	struct rte_eth_conf conf;
-	unsigned int p, q;
-	char name[32];
-	int rc;
-
-	/* The ring PMD never allocates, but ethdev wants a pool for RX queue setup. */
-	dummy = rte_pktmbuf_pool_create("func_dummy", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					(int)rte_socket_id());
-	if (dummy == NULL)
-		rte_exit(1, "dummy pool\n");
-	for (p = 0; p < NPORTS; p++) {
-		for (q = 0; q < NQ; q++) {
-			snprintf(name, sizeof(name), "rx%u_%u", p, q);
-			rx_ring[p][q] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
-			snprintf(name, sizeof(name), "tx%u_%u", p, q);
-			tx_ring[p][q] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
-			if (!rx_ring[p][q] || !tx_ring[p][q])
-				rte_exit(1, "rings\n");
-		}
-		snprintf(name, sizeof(name), "tp%u", p);
-		rc = rte_eth_from_rings(name, rx_ring[p], NQ, tx_ring[p], NQ,
-					(unsigned int)rte_socket_id());
-		/* Port numbers in the tenant files are these. */
-		if (rc != (int)p)
-			rte_exit(1, "rte_eth_from_rings %s: %d\n", name, rc);
-		port_id[p] = (uint16_t)rc;
-		memset(&conf, 0, sizeof(conf));
-		if (rte_eth_dev_configure(port_id[p], NQ, NQ, &conf) != 0)
-			rte_exit(1, "configure %u\n", p);
-		for (q = 0; q < NQ; q++)
-			if (rte_eth_rx_queue_setup(port_id[p], (uint16_t)q, RING_SZ, (unsigned int)rte_socket_id(), NULL, dummy) != 0 ||
-			    rte_eth_tx_queue_setup(port_id[p], (uint16_t)q, RING_SZ, (unsigned int)rte_socket_id(), NULL) != 0)
-				rte_exit(1, "queue setup %u\n", p);
-		if (rte_eth_dev_start(port_id[p]) != 0)
-			rte_exit(1, "start %u\n", p);
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -806,14 +641,16 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_two_workers),
 		cmocka_unit_test(test_apply_after_worker_poll),
 	};
+	/* Port numbers in the tenant files are these. */
+	const struct sluice_test_ring_ports ports = {
+		.name = "tp", .nb_ports = NPORTS, .nb_rxq = NQ, .nb_txq = NQ,
+		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = &rx_ring[0][0], .tx = &tx_ring[0][0],
+	};
 	int ret;
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &ports) != 0)
 		return 1;
-	}
-	ports_create();
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
 	return ret;

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "sluice_func.h"
 #include "sluice_test.h"
 
 #include <rte_byteorder.h>
@@ -45,7 +46,6 @@
 #error "SLUICE_SRC_DIR must be defined"
 #endif
 
-#define CASES SLUICE_SRC_DIR "/tests/func/cases/"
 #define NPORTS 4
 #define RING_SZ 4096
 #define MAX_FRAMES 8192
@@ -55,62 +55,19 @@
 
 static struct rte_ring *rx_ring[NPORTS], *tx_ring[NPORTS];
 static int fds_before;
-static unsigned int nerr;
 /* The data plane of the running test, destroyed by the teardown if the test failed. */
 static struct sluice_dp *cur_dp;
 
-static _Atomic uint64_t clock_now;
-static _Atomic bool clock_real;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return atomic_load(&clock_real) ? rte_rdtsc() : atomic_load(&clock_now);
-}
-
-static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void mismatch(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "MISMATCH: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	nerr++;
-}
-
 /* ---- pcaps ------------------------------------------------------------------- */
 
-struct frames {
-	unsigned int n;
-	uint32_t len[MAX_FRAMES];
-	uint8_t data[MAX_FRAMES][FRAME_MAX];
-};
-
-static struct frames *pcap_load(const char *scn, const char *what, unsigned int port)
+/* The pcap of a scenario's input or expected output at a port. */
+static struct sluice_test_frames *npu_pcap(const char *scn, const char *what, unsigned int port)
 {
-	struct frames *f = calloc(1, sizeof(*f));
+	struct sluice_test_frames *f = sluice_test_frames_new(MAX_FRAMES, FRAME_MAX);
 	char path[512];
-	uint32_t gh[6], rh[4];
-	FILE *fp;
 
-	assert_non_null(f);
 	snprintf(path, sizeof(path), "%s/npu_%s_%s_p%u.pcap", SLUICE_VECTORS, scn, what, port);
-	fp = fopen(path, "rb");
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fread(gh, 4, 6, fp), 6);
-	assert_int_equal(gh[0], 0xa1b2c3d4);
-	while (fread(rh, 4, 4, fp) == 4) {
-		assert_true(f->n < MAX_FRAMES && rh[2] <= FRAME_MAX);
-		f->len[f->n] = rh[2];
-		assert_int_equal(fread(f->data[f->n], 1, rh[2], fp), rh[2]);
-		f->n++;
-	}
-	fclose(fp);
+	sluice_test_pcap_load(path, f);
 	return f;
 }
 
@@ -125,7 +82,7 @@ static struct sluice_dp *dp_new_opts(enum sluice_npu_copy copy, const char *devi
 		.nb_rxq = 1,
 		.nb_txq = 1,
 		.nb_mbufs = 16383,
-		.clock = test_clock,
+		.clock = sluice_test_clock,
 		.ports_preconfigured = true,
 		.npu_copy_set = true,
 		.npu_copy = copy,
@@ -135,10 +92,10 @@ static struct sluice_dp *dp_new_opts(enum sluice_npu_copy copy, const char *devi
 	};
 	struct sluice_dp *dp;
 
-	nerr = 0;
+	sluice_test_mismatch_reset();
 	fds_before = sluice_test_fd_count();
-	atomic_store(&clock_now, rte_get_tsc_hz() * 1000);
-	atomic_store(&clock_real, real_clock);
+	sluice_test_clock_set(rte_get_tsc_hz() * 1000);
+	sluice_test_clock_follow_tsc(real_clock);
 	dp = sluice_dp_create(&o);
 	if (dp == NULL)
 		fail_msg("sluice_dp_create: %s", strerror(errno));
@@ -158,7 +115,6 @@ static void drive(struct sluice_dp *dp);
 static void dp_end(struct sluice_dp *dp)
 {
 	struct rte_mempool *mp = sluice_dp_pool(dp);
-	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
 	unsigned int p;
 
 	for (p = 0; p < NPORTS; p++) {
@@ -166,8 +122,7 @@ static void dp_end(struct sluice_dp *dp)
 		assert_int_equal(rte_ring_count(tx_ring[p]), 0);
 	}
 	/* Every mbuf is back once the last DMA completions are seen. */
-	while (rte_mempool_avail_count(mp) != mp->size && rte_rdtsc() < deadline)
-		drive(dp);
+	SLUICE_TEST_WAIT(rte_mempool_avail_count(mp) == mp->size, WAIT_S, drive(dp));
 	if (rte_mempool_avail_count(mp) != mp->size)
 		for (p = 0; p < NPORTS; p++)
 			fprintf(stderr, "port %u: rx %u tx %u\n", p, rte_ring_count(rx_ring[p]),
@@ -175,24 +130,14 @@ static void dp_end(struct sluice_dp *dp)
 	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
 	sluice_dp_destroy(dp);
 	cur_dp = NULL;
-	assert_int_equal(nerr, 0);
+	assert_int_equal(sluice_test_mismatches(), 0);
 	sluice_test_assert_fds(fds_before);
 }
 
 static int apply(struct sluice_dp *dp, const char *file, struct sluice_err *err)
 {
-	char path[512];
-	struct sluice_diags d;
-	struct sluice_config *cfg = NULL;
-	unsigned int i;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s%s", CASES, file);
-	rc = sluice_config_load_file(path, NULL, &cfg, &d);
-	for (i = 0; rc != 0 && i < d.count; i++)
-		fprintf(stderr, "%s\n", d.items[i].text);
-	assert_int_equal(rc, 0);
-	rc = sluice_dp_apply(dp, cfg, err);
+	struct sluice_config *cfg = sluice_test_config_load(file);
+	int rc = sluice_dp_apply(dp, cfg, err);
 	sluice_config_free(cfg);
 	return rc;
 }
@@ -203,6 +148,13 @@ static void drive(struct sluice_dp *dp)
 	sluice_dp_worker_poll(dp, 0);
 	sluice_bridge_service_poll(sluice_dp_bridge(dp));
 	sluice_dp_worker_poll(dp, 0);
+}
+
+/* A context's counters, which must be there. */
+static void ctx_stats(struct sluice_dp *dp, const char *tenant, const char *ctx,
+		      struct sluice_bridge_ctx_stats *st)
+{
+	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), tenant, ctx, st), 0);
 }
 
 static unsigned int tx_count(void)
@@ -217,14 +169,10 @@ static unsigned int tx_count(void)
 /* Drive until `want` frames were transmitted (bounded in time). */
 static void drive_until(struct sluice_dp *dp, unsigned int want)
 {
-	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
-
-	do {
-		drive(dp);
-		sluice_dp_worker_flush(dp, 0);
-	} while (tx_count() < want && rte_rdtsc() < deadline);
+	SLUICE_TEST_WAIT((drive(dp), sluice_dp_worker_flush(dp, 0), tx_count() >= want), WAIT_S,
+			 (void)0);
 	if (tx_count() != want)
-		mismatch("%u frames transmitted, expected %u", tx_count(), want);
+		sluice_test_mismatch("%u frames transmitted, expected %u", tx_count(), want);
 }
 
 /* Free what the ports sent. @return how many frames. */
@@ -246,60 +194,47 @@ static const char *const all_ctxs[][2] = {
 };
 
 /*
- * Drive until every complete frame has been through the device (its DMA
- * copies, the queue, the op): the sender pauses so that no frame is
- * refused for want of a buffer. Bounded in time.
+ * Whether a complete frame of these contexts has not yet been through the
+ * device (its DMA copies, the queue, the op): inferred, failed or (with
+ * `cancelled`) cancelled.
+ */
+static bool frames_pending(struct sluice_dp *dp, const char *const (*ctxs)[2], unsigned int n,
+			   bool cancelled)
+{
+	bool busy = false;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct sluice_bridge_ctx_stats st;
+
+		if (sluice_bridge_ctx_stats(sluice_dp_bridge(dp), ctxs[i][0], ctxs[i][1], &st) != 0)
+			continue;
+		busy |= st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE] !=
+			st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] +
+			    st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS] +
+			    (cancelled ? st.ctr[SLUICE_BRIDGE_CTR_FRAMES_CANCELLED] : 0);
+	}
+	return busy;
+}
+
+/*
+ * Drive until every complete frame has been through the device: the sender
+ * pauses so that no frame is refused for want of a buffer. Bounded in time.
  */
 static void quiesce(struct sluice_dp *dp)
 {
-	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
-	bool busy;
-
-	do {
-		unsigned int i;
-
-		drive(dp);
-		busy = false;
-		for (i = 0; i < RTE_DIM(all_ctxs); i++) {
-			struct sluice_bridge_ctx_stats st;
-
-			if (sluice_bridge_ctx_stats(sluice_dp_bridge(dp), all_ctxs[i][0],
-						    all_ctxs[i][1], &st) != 0)
-				continue;
-			busy |= st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE] !=
-				st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] +
-					st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS] +
-					st.ctr[SLUICE_BRIDGE_CTR_FRAMES_CANCELLED];
-		}
-	} while (busy && rte_rdtsc() < deadline);
-	assert_false(busy);
+	assert_true(SLUICE_TEST_WAIT(
+	    (drive(dp), !frames_pending(dp, all_ctxs, RTE_DIM(all_ctxs), true)), WAIT_S, (void)0));
 }
 
-/* As quiesce(), for the sharing tests' tenants. */
+/* As quiesce(), for the sharing tests' tenants; what they send is freed. */
 static void quiesce_share(struct sluice_dp *dp)
 {
-	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
-	bool busy;
+	static const char *const share_ctxs[][2] = { { "a", "t" }, { "b", "t" } };
 
-	do {
-		const char *t[2] = { "a", "b" };
-		unsigned int i;
-
-		drive(dp);
-		sluice_dp_worker_flush(dp, 0);
-		drain_tx();
-		busy = false;
-		for (i = 0; i < 2; i++) {
-			struct sluice_bridge_ctx_stats st;
-
-			if (sluice_bridge_ctx_stats(sluice_dp_bridge(dp), t[i], "t", &st) != 0)
-				continue;
-			busy |= st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE] !=
-				st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] +
-					st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS];
-		}
-	} while (busy && rte_rdtsc() < deadline);
-	assert_false(busy);
+	assert_true(SLUICE_TEST_WAIT((drive(dp), sluice_dp_worker_flush(dp, 0), drain_tx(),
+				      !frames_pending(dp, share_ctxs, RTE_DIM(share_ctxs), false)),
+				     WAIT_S, (void)0));
 }
 
 /*
@@ -316,13 +251,11 @@ static unsigned int inject(struct sluice_dp *dp, const char *scn, bool schedule)
 	unsigned int p, i, total = 0, k;
 
 	for (p = 0; p < NPORTS; p++) {
-		struct frames *f = pcap_load(scn, "in", p);
+		struct sluice_test_frames *f = npu_pcap(scn, "in", p);
 
 		for (i = 0; i < f->n; i++) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+			struct rte_mbuf *m = sluice_test_mbuf(mp, f->data[i], f->len[i], 0);
 
-			assert_non_null(m);
-			memcpy(rte_pktmbuf_append(m, (uint16_t)f->len[i]), f->data[i], f->len[i]);
 			assert_int_equal(rte_ring_enqueue(rx_ring[p], m), 0);
 			if ((i + 1) % CHUNK == 0 || i + 1 == f->n) {
 				for (k = 0; k < 1000 && rte_ring_count(rx_ring[p]) > 0; k++)
@@ -382,16 +315,6 @@ static bool result_eq(const uint8_t *a, uint32_t la, const uint8_t *b, uint32_t 
 	return true;
 }
 
-static void hexdump(const char *what, const uint8_t *d, uint32_t n)
-{
-	uint32_t i;
-
-	fprintf(stderr, "  %s (%u bytes):", what, n);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? "" : "\n    ", d[i]);
-	fprintf(stderr, "\n");
-}
-
 struct labels {
 	unsigned int n;
 	uint32_t frame[2048];
@@ -405,7 +328,7 @@ static unsigned int compare_results(const char *scn, const struct labels *lb)
 	unsigned int p, i, j, correct = 0;
 
 	for (p = 0; p < NPORTS; p++) {
-		struct frames *exp = pcap_load(scn, "out", p);
+		struct sluice_test_frames *exp = npu_pcap(scn, "out", p);
 		bool *used = calloc(exp->n + 1, 1);
 		struct rte_mbuf *m;
 		unsigned int got = 0;
@@ -421,13 +344,17 @@ static unsigned int compare_results(const char *scn, const struct labels *lb)
 			rte_pktmbuf_free(m);
 			got++;
 			if (!checksums_ok(d, len))
-				mismatch("%s port %u: result %u has a bad IP or UDP checksum", scn, p, got);
+				sluice_test_mismatch(
+				    "%s port %u: result %u has a bad IP or UDP checksum", scn, p,
+				    got);
 			for (j = 0; j < exp->n && !found; j++)
 				if (!used[j] && result_eq(d, len, exp->data[j], exp->len[j]))
 					found = used[j] = true;
 			if (!found) {
-				mismatch("%s port %u: result %u matches no reference result", scn, p, got);
-				hexdump("sent", d, len);
+				sluice_test_mismatch(
+				    "%s port %u: result %u matches no reference result", scn, p,
+				    got);
+				sluice_test_hexdump("sent", d, len);
 				continue;
 			}
 			off = payload_off(len);
@@ -443,7 +370,8 @@ static unsigned int compare_results(const char *scn, const struct labels *lb)
 			}
 		}
 		if (got != exp->n)
-			mismatch("%s port %u: %u results, expected %u", scn, p, got, exp->n);
+			sluice_test_mismatch("%s port %u: %u results, expected %u", scn, p, got,
+					     exp->n);
 		free(used);
 		free(exp);
 	}
@@ -509,8 +437,7 @@ static void check_expect(struct sluice_dp *dp, const char *scn, struct labels *l
 	for (i = 0; i < RTE_DIM(ctxs); i++) {
 		struct sluice_bridge_ctx_stats st;
 
-		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), ctxs[i][0], ctxs[i][1],
-							 &st), 0);
+		ctx_stats(dp, ctxs[i][0], ctxs[i][1], &st);
 		for (k = 0; k < SLUICE_BRIDGE_CTR_MAX; k++) {
 			/* How the scheduler groups frames into bursts depends on timing;
 			 * how frames reached NPU memory depends on the copy mode (checked apart). */
@@ -518,26 +445,29 @@ static void check_expect(struct sluice_dp *dp, const char *scn, struct labels *l
 			    k == SLUICE_BRIDGE_CTR_FRAMES_GATHERED || k == SLUICE_BRIDGE_CTR_ZC_COPIED)
 				continue;
 			if (st.ctr[k] != want[i][k])
-				mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
-					 ctxs[i][0], ctxs[i][1], sluice_bridge_ctr_name(k), st.ctr[k],
-					 want[i][k]);
+				sluice_test_mismatch(
+				    "%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
+				    ctxs[i][0], ctxs[i][1], sluice_bridge_ctr_name(k), st.ctr[k],
+				    want[i][k]);
 		}
 		for (k = 1; k < SLUICE_ASM_ERR_MAX; k++)
 			if (st.asm_err[k] != want_asm[i][k])
-				mismatch("%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
-					 ctxs[i][0], ctxs[i][1], sluice_asm_err_name(k), st.asm_err[k],
-					 want_asm[i][k]);
+				sluice_test_mismatch(
+				    "%s: %s/%s %s = %" PRIu64 ", expected %" PRIu64, scn,
+				    ctxs[i][0], ctxs[i][1], sluice_asm_err_name(k), st.asm_err[k],
+				    want_asm[i][k]);
 		if (st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED] && !st.ctr[SLUICE_BRIDGE_CTR_BATCHES])
-			mismatch("%s: %s/%s inferred frames in no batch", scn, ctxs[i][0], ctxs[i][1]);
+			sluice_test_mismatch("%s: %s/%s inferred frames in no batch", scn,
+					     ctxs[i][0], ctxs[i][1]);
 		if (st.dev.window_faults != 0)
-			mismatch("%s: %s/%s window faults %" PRIu64, scn, ctxs[i][0], ctxs[i][1],
-				 st.dev.window_faults);
+			sluice_test_mismatch("%s: %s/%s window faults %" PRIu64, scn, ctxs[i][0],
+					     ctxs[i][1], st.dev.window_faults);
 	}
 	sluice_dp_drop_stats(dp, drops);
 	for (k = 1; k < SLUICE_DROP_MAX; k++)
 		if (drops[k] != want_drop[k])
-			mismatch("%s: drop %s = %" PRIu64 ", expected %" PRIu64, scn, sluice_drop_name(k),
-				 drops[k], want_drop[k]);
+			sluice_test_mismatch("%s: drop %s = %" PRIu64 ", expected %" PRIu64, scn,
+					     sluice_drop_name(k), drops[k], want_drop[k]);
 }
 
 /* ---- cases ------------------------------------------------------------------------ */
@@ -547,7 +477,7 @@ static unsigned int expected_results(const char *scn)
 	unsigned int p, n = 0;
 
 	for (p = 0; p < NPORTS; p++) {
-		struct frames *f = pcap_load(scn, "out", p);
+		struct sluice_test_frames *f = npu_pcap(scn, "out", p);
 
 		n += f->n;
 		free(f);
@@ -579,7 +509,7 @@ static void digits(enum sluice_npu_copy copy)
 		struct sluice_bridge_ctx_stats st;
 
 		/* Zero copy gathered every frame from the packet buffers; the others none. */
-		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+		ctx_stats(dp, "cam", "gray", &st);
 		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED],
 				 copy == SLUICE_NPU_COPY_ZEROCOPY ? lb->n : 0);
 		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_ZC_COPIED], 0);
@@ -637,21 +567,21 @@ static void loss(enum sluice_npu_copy copy)
 	assert_int_equal(apply(dp, "npu.yaml", NULL), 0);
 	inject(dp, "loss", true);
 	drive_until(dp, expected_results("loss"));
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+	ctx_stats(dp, "cam", "gray", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE], 1);
 	/* The last frame is still open: nothing times out while the clock stands still. */
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT], 0);
 	for (k = 0; k < 10; k++)
 		drive(dp);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+	ctx_stats(dp, "cam", "gray", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT], 0);
 	/* 2 ms later (the timeout is 1 ms) it is abandoned and its buffer returned. */
-	atomic_fetch_add(&clock_now, 2 * rte_get_tsc_hz() / 1000);
+	sluice_test_clock_advance(2 * rte_get_tsc_hz() / 1000);
 	for (k = 0; k < 2; k++)
 		drive(dp);
 	check_expect(dp, "loss", NULL);
 	compare_results("loss", NULL);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &st), 0);
+	ctx_stats(dp, "cam", "gray", &st);
 	assert_int_equal(st.queued + st.inflight, 0);
 	/* Every frame sent is accounted: inferred, incomplete or timed out. */
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
@@ -681,12 +611,12 @@ static void full(enum sluice_npu_copy copy)
 	inject(dp, "full", false);
 	sluice_dp_drop_stats(dp, drops);
 	assert_int_equal(drops[SLUICE_DROP_NPU_QUEUE_FULL], 30);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	ctx_stats(dp, "cam", "small", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED], 6);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_COMPLETE], 4);
 	/* In DMA mode the last frame may wait for its copies: one poll more. */
 	sluice_dp_worker_poll(dp, 0);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	ctx_stats(dp, "cam", "small", &st);
 	assert_int_equal(st.queued, 4);
 	drive_until(dp, expected_results("full"));
 	check_expect(dp, "full", NULL);
@@ -696,7 +626,7 @@ static void full(enum sluice_npu_copy copy)
 	drive_until(dp, expected_results("full2"));
 	check_expect(dp, "full2", NULL);
 	compare_results("full2", NULL);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	ctx_stats(dp, "cam", "small", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
 				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
 				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE],
@@ -725,7 +655,7 @@ static void test_zerocopy_fallback(void **state)
 	inject_pool = NULL;
 	drive_until(dp, expected_results("full2"));
 	compare_results("full2", NULL);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "small", &st), 0);
+	ctx_stats(dp, "cam", "small", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_ZC_COPIED], 2);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_GATHERED], 0);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 2);
@@ -746,11 +676,9 @@ static void test_full(void **state)
 static int32_t run_op(struct sluice_npu_dev *dev, uint16_t ctx, struct sluice_npu_op *op)
 {
 	struct sluice_npu_op *done = NULL;
-	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
 
 	assert_int_equal(sluice_npu_enqueue_burst(dev, ctx, &op, 1), 1);
-	while (sluice_npu_dequeue_burst(dev, ctx, &done, 1) == 0 && rte_rdtsc() < deadline)
-		rte_pause();
+	SLUICE_TEST_WAIT(sluice_npu_dequeue_burst(dev, ctx, &done, 1) != 0, WAIT_S, rte_pause());
 	assert_ptr_equal(done, op);
 	return done->status;
 }
@@ -776,8 +704,8 @@ static void test_isolation(void **state)
 	dev = sluice_bridge_device(sluice_dp_bridge(dp));
 	assert_non_null(dev);
 	assert_int_equal(sluice_npu_mem(dev, &mem), 0);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &a), 0);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "tensor", &b), 0);
+	ctx_stats(dp, "cam", "gray", &a);
+	ctx_stats(dp, "cam", "tensor", &b);
 	assert_int_not_equal(a.dev_ctx, b.dev_ctx);
 	assert_int_equal(sluice_npu_ctx_window(dev, a.dev_ctx, &wa, &sa), 0);
 	assert_int_equal(sluice_npu_ctx_window(dev, b.dev_ctx, &wb, &sb), 0);
@@ -801,8 +729,8 @@ static void test_isolation(void **state)
 	op.out_addr = wb;                /* the neighbour's memory as output */
 	op.user_data = 2;
 	assert_int_equal(run_op(dev, a.dev_ctx, &op), -EFAULT);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "gray", &a), 0);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "cam", "tensor", &b), 0);
+	ctx_stats(dp, "cam", "gray", &a);
+	ctx_stats(dp, "cam", "tensor", &b);
 	assert_int_equal(a.dev.window_faults, 2);
 	assert_int_equal(b.dev.window_faults, 0);
 	assert_memory_equal((uint8_t *)mem.va + wb, before, sb);
@@ -963,7 +891,7 @@ static uint64_t inferred(struct sluice_dp *dp, const char *tenant)
 {
 	struct sluice_bridge_ctx_stats st;
 
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), tenant, "t", &st), 0);
+	ctx_stats(dp, tenant, "t", &st);
 	return st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED];
 }
 
@@ -986,8 +914,7 @@ static void share_end(struct sluice_dp *dp, struct flooder *f, unsigned int nf)
 		struct sluice_bridge_ctx_stats st;
 
 		drain_port(f[i].port);
-		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp),
-							 f[i].port ? "b" : "a", "t", &st), 0);
+		ctx_stats(dp, f[i].port ? "b" : "a", "t", &st);
 		assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
 					 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
 					 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] +
@@ -1088,7 +1015,7 @@ static uint64_t frames_accounted(struct sluice_dp *dp, const char *tenant)
 {
 	struct sluice_bridge_ctx_stats st;
 
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), tenant, "t", &st), 0);
+	ctx_stats(dp, tenant, "t", &st);
 	return st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] + st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED] +
 	       st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INCOMPLETE] + st.ctr[SLUICE_BRIDGE_CTR_FRAMES_TIMED_OUT];
 }
@@ -1167,7 +1094,6 @@ static void test_share_latency(void **state)
 	uint64_t a99[PACED_ROUNDS], f99[PACED_ROUNDS], a50[PACED_ROUNDS], f50[PACED_ROUNDS];
 	struct sluice_config *cfg = NULL;
 	uint64_t fb, am, fm;
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	unsigned int r, n;
 	char spec[512];
@@ -1178,7 +1104,7 @@ static void test_share_latency(void **state)
 	snprintf(spec, sizeof(spec), "swnpu,mem=32M,profile=%s/tests/func/cases/npu_20k.profile",
 		 SLUICE_SRC_DIR);
 	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, spec, 1, true);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	/* Equal shares; room for a stalled machine's backlog. */
 	cfg->tenants[0].npu_contexts[0].weight = 1;
 	cfg->tenants[0].npu_contexts[0].queue_depth = 64;
@@ -1234,26 +1160,31 @@ static void test_share_latency(void **state)
 
 /* ---- scheduling order, batching, quotas ------------------------------------------- */
 
+/* One round: the ports (0: tenant a, 1: tenant b) of the results it sent, appended to order. */
+static void result_round(struct sluice_dp *dp, char *order, unsigned int *got, unsigned int n)
+{
+	unsigned int p;
+
+	drive(dp);
+	sluice_dp_worker_flush(dp, 0);
+	/* One op on the device at a time: at most one new result per round. */
+	for (p = 0; p < 2; p++) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
+			assert_true(*got < n);
+			order[(*got)++] = (char)('a' + p);
+			rte_pktmbuf_free(m);
+		}
+	}
+}
+
 /* Ports (0: tenant a, 1: tenant b) of the next `n` results, in the order they were sent. */
 static void result_order(struct sluice_dp *dp, char *order, unsigned int n)
 {
-	uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
-	unsigned int got = 0, p;
+	unsigned int got = 0;
 
-	while (got < n && rte_rdtsc() < deadline) {
-		drive(dp);
-		sluice_dp_worker_flush(dp, 0);
-		/* One op on the device at a time: at most one new result per round. */
-		for (p = 0; p < 2; p++) {
-			struct rte_mbuf *m;
-
-			while (rte_ring_dequeue(tx_ring[p], (void **)&m) == 0) {
-				assert_true(got < n);
-				order[got++] = (char)('a' + p);
-				rte_pktmbuf_free(m);
-			}
-		}
-	}
+	SLUICE_TEST_WAIT(got >= n, WAIT_S, result_round(dp, order, &got, n));
 	order[got] = '\0';
 }
 
@@ -1280,14 +1211,13 @@ static void queue_frames(struct sluice_dp *dp, unsigned int port, unsigned int n
 static void test_sched_order(void **state)
 {
 	struct sluice_config *cfg = NULL;
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	uint32_t fa = 1, fb = 1;
 	char order[64];
 
 	(void)state;
 	dp = dp_new_opts(SLUICE_NPU_COPY_CPU, NULL, 1, false);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	cfg->tenants[0].npu_contexts[0].priority = 1;
 	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
 	/* b's frames queue first; a's, of higher priority, still go first. */
@@ -1320,14 +1250,13 @@ static void test_batch(void **state)
 {
 	struct sluice_config *cfg = NULL;
 	struct sluice_bridge_ctx_stats st;
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	uint32_t fa = 1;
 	unsigned int k;
 
 	(void)state;
 	dp = dp_new(SLUICE_NPU_COPY_CPU);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	cfg->tenants[0].npu_contexts[0].batch_threshold = 4;
 	cfg->tenants[0].npu_contexts[0].batch_timeout_us = 1000;
 	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
@@ -1335,28 +1264,28 @@ static void test_batch(void **state)
 	queue_frames(dp, 0, 3, &fa);
 	for (k = 0; k < 50; k++)
 		drive(dp);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_BATCHES], 0);
 	assert_int_equal(st.queued, 3);
 	queue_frames(dp, 0, 1, &fa);
 	drive_until(dp, 4);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_BATCHES], 1);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 4);
 	drain_tx();
 	queue_frames(dp, 0, 1, &fa);
 	for (k = 0; k < 50; k++)
 		drive(dp);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.queued, 1);
-	atomic_fetch_add(&clock_now, rte_get_tsc_hz() / 1000 - 1);
+	sluice_test_clock_advance(rte_get_tsc_hz() / 1000 - 1);
 	for (k = 0; k < 50; k++)
 		drive(dp);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.queued, 1);                 /* 1 ms less a tick: still waits */
-	atomic_fetch_add(&clock_now, 1);
+	sluice_test_clock_advance(1);
 	drive_until(dp, 1);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_BATCHES], 2);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 5);
 	drain_tx();
@@ -1373,14 +1302,13 @@ static void test_quota(void **state)
 	struct sluice_config *cfg = NULL;
 	struct sluice_bridge_ctx_stats st;
 	struct flooder f = { .port = 0 };
-	struct sluice_diags d;
 	struct sluice_dp *dp;
 	uint64_t hz = rte_get_tsc_hz();
 	unsigned int step;
 
 	(void)state;
 	dp = dp_new(SLUICE_NPU_COPY_CPU);
-	assert_int_equal(sluice_config_load_file(CASES "npu_share.yaml", NULL, &cfg, &d), 0);
+	cfg = sluice_test_config_load("npu_share.yaml");
 	cfg->tenants[0].npu_contexts[0].quota_fps = 50;
 	assert_int_equal(sluice_dp_apply(dp, cfg, NULL), 0);
 	sluice_config_free(cfg);
@@ -1390,34 +1318,30 @@ static void test_quota(void **state)
 	 * clock moves on, so only the quota limits.
 	 */
 	for (step = 0; step < 2000; step++) {
-		uint64_t deadline = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
-
 		flood(dp, &f, 4);
-		do {
-			drive(dp);
-			assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
-		} while (st.inflight > 0 && rte_rdtsc() < deadline);
+		SLUICE_TEST_WAIT((drive(dp), ctx_stats(dp, "a", "t", &st), st.inflight == 0),
+				 WAIT_S, (void)0);
 		drain_port(0);
-		atomic_fetch_add(&clock_now, hz / 1000);
+		sluice_test_clock_advance(hz / 1000);
 	}
 	for (step = 0; step < 50; step++)
 		drive(dp);
 	sluice_dp_worker_flush(dp, 0);
 	drain_port(0);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	fprintf(stderr, "quota 50 fps over 2 s: %" PRIu64 " frames inferred of %" PRIu64 " sent\n",
 		st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], f.frames);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 100);
 	/* Stop sending: what waits goes at the quota's pace; every frame is accounted. */
 	while (st.queued > 0) {
-		atomic_fetch_add(&clock_now, hz / 50);
+		sluice_test_clock_advance(hz / 50);
 		drive(dp);
 		sluice_dp_worker_flush(dp, 0);
 		drain_port(0);
-		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+		ctx_stats(dp, "a", "t", &st);
 	}
 	quiesce_share(dp);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_RESULTS_SENT] +
 				 st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED],
 			 f.frames);
@@ -1475,7 +1399,7 @@ static void test_device_faults(void **state)
 	drive_until(dp, 3);
 	result_statuses(stat, sizeof(stat));
 	assert_string_equal(stat, "110");
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS], 2);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 1);
 	assert_int_equal(st.dev.errors, 2);
@@ -1488,7 +1412,7 @@ static void test_device_faults(void **state)
 	/* Until the device has taken the op and swallowed it (bounded). */
 	for (k = 0; k < 1000000; k++) {
 		drive(dp);
-		assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+		ctx_stats(dp, "a", "t", &st);
 		if (st.dev.dropped == 1)
 			break;
 	}
@@ -1496,11 +1420,11 @@ static void test_device_faults(void **state)
 	assert_int_equal(tx_count(), 0);
 	assert_int_equal(st.inflight, 1);
 	/* The op timeout (1 s) passes on the test clock. */
-	atomic_fetch_add(&clock_now, rte_get_tsc_hz() + 1);
+	sluice_test_clock_advance(rte_get_tsc_hz() + 1);
 	drive_until(dp, 1);
 	result_statuses(stat, sizeof(stat));
 	assert_string_equal(stat, "2");
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_OP_TIMEOUTS], 1);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_ERRORS], 3);
 	assert_int_equal(st.inflight, 0);
@@ -1511,12 +1435,12 @@ static void test_device_faults(void **state)
 	assert_int_equal(st.dev.dropped, 1);
 	/* All 16 buffers are free again: 16 frames, 16 results, none refused. */
 	queue_frames(dp, 0, 16, &fa);
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_REFUSED], 0);
 	drive_until(dp, 16);
 	result_statuses(stat, sizeof(stat));
 	assert_string_equal(stat, "0000000000000000");
-	assert_int_equal(sluice_bridge_ctx_stats(sluice_dp_bridge(dp), "a", "t", &st), 0);
+	ctx_stats(dp, "a", "t", &st);
 	assert_int_equal(st.ctr[SLUICE_BRIDGE_CTR_FRAMES_INFERRED], 17);
 	dp_end(dp);
 }
@@ -1571,41 +1495,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void ports_create(void)
-{
-	struct rte_mempool *dummy;
-	struct rte_eth_conf conf;
-	unsigned int p;
-	char name[32];
-	int rc;
-
-	dummy = rte_pktmbuf_pool_create("npu_dummy", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					(int)rte_socket_id());
-	if (dummy == NULL)
-		rte_exit(1, "dummy pool\n");
-	for (p = 0; p < NPORTS; p++) {
-		snprintf(name, sizeof(name), "nrx%u", p);
-		rx_ring[p] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
-		snprintf(name, sizeof(name), "ntx%u", p);
-		tx_ring[p] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
-		if (!rx_ring[p] || !tx_ring[p])
-			rte_exit(1, "rings\n");
-		snprintf(name, sizeof(name), "np%u", p);
-		rc = rte_eth_from_rings(name, &rx_ring[p], 1, &tx_ring[p], 1,
-					(unsigned int)rte_socket_id());
-		if (rc != (int)p)
-			rte_exit(1, "rte_eth_from_rings %s: %d\n", name, rc);
-		memset(&conf, 0, sizeof(conf));
-		if (rte_eth_dev_configure((uint16_t)p, 1, 1, &conf) != 0 ||
-		    rte_eth_rx_queue_setup((uint16_t)p, 0, RING_SZ, (unsigned int)rte_socket_id(),
-					   NULL, dummy) != 0 ||
-		    rte_eth_tx_queue_setup((uint16_t)p, 0, RING_SZ, (unsigned int)rte_socket_id(),
-					   NULL) != 0 ||
-		    rte_eth_dev_start((uint16_t)p) != 0)
-			rte_exit(1, "port %u\n", p);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	char *eal[] = { argv[0], "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
@@ -1629,14 +1518,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_share_weights, teardown),
 		cmocka_unit_test_teardown(test_share_latency, teardown),
 	};
+	const struct sluice_test_ring_ports ports = {
+		.name = "np", .nb_ports = NPORTS, .nb_rxq = 1, .nb_txq = 1,
+		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = rx_ring, .tx = tx_ring,
+	};
 	int ret;
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &ports) != 0)
 		return 1;
-	}
-	ports_create();
 	/* SLUICE_TEST_FILTER=test_share* runs a subset (cmocka's pattern). */
 	if (getenv("SLUICE_TEST_FILTER") != NULL)
 		cmocka_set_test_filter(getenv("SLUICE_TEST_FILTER"));

@@ -33,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "sluice_func.h"
 #include "sluice_test.h"
 
 #include <rte_byteorder.h>
@@ -58,7 +59,7 @@
 #define FRAME_LEN 64
 #define TAIL_POLLS 200
 #define SETTLE_POLLS (3 * NSTREAMS / PER_POLL)
-#define WAIT_NS (60ull * 1000000000ull)
+#define WAIT_S 60
 
 static struct rte_ring *rx_ring[NPORTS], *tx_ring[NPORTS];
 
@@ -116,7 +117,6 @@ static void *client_main(void *arg)
 	int fd = sluice_rpc_connect(sock_path);
 	const struct timespec nap = {0, 20000};
 	unsigned int i, n = 0;
-	uint64_t deadline;
 
 	(void)arg;
 	if (fd < 0) {
@@ -175,11 +175,8 @@ static void *client_main(void *arg)
 			 * apply may otherwise fall between two polls and its successor
 			 * follow before the next one). Bounded.
 			 */
-			deadline = rte_rdtsc() + 10 * rte_get_tsc_hz();
-			while (atomic_load(&polls_done) < c->after + SETTLE_POLLS &&
-			       rte_rdtsc() < deadline)
-				nanosleep(&nap, NULL);
-			if (atomic_load(&polls_done) < c->after + SETTLE_POLLS) {
+			if (!SLUICE_TEST_WAIT(atomic_load(&polls_done) >= c->after + SETTLE_POLLS,
+					      10, nanosleep(&nap, NULL))) {
 				snprintf(client_error, sizeof(client_error),
 					 "change %u: no poll for 10 s", n - 1);
 				goto out;
@@ -263,6 +260,27 @@ static void drain_tx(void)
 		}
 }
 
+/*
+ * One step of the stream: PER_POLL frames in, one poll, collect. `tail` counts
+ * the polls after the client is done.
+ */
+static void stream_poll(struct rte_mempool *mp, uint32_t *injected, unsigned int *tail)
+{
+	unsigned int k;
+
+	for (k = 0; k < PER_POLL && *injected < MAX_PKTS; k++, (*injected)++)
+		assert_int_equal(
+		    rte_ring_enqueue(rx_ring[0], frame(mp, *injected % NSTREAMS, *injected)), 0);
+	sluice_dp_worker_poll(dp, 0);
+	/* Everything injected was taken by this poll: frame -> poll is exact. */
+	assert_int_equal(rte_ring_count(rx_ring[0]), 0);
+	atomic_fetch_add(&polls_done, 1);
+	sluice_dp_worker_flush(dp, 0);
+	drain_tx();
+	if (atomic_load(&client_done))
+		(*tail)++;
+}
+
 /* ---- the test ---------------------------------------------------------------------- */
 
 static void test_live_changes(void **state)
@@ -288,7 +306,7 @@ static void test_live_changes(void **state)
 	struct sluice_actions fwd2 = {.flags = SLUICE_ACT_FORWARD, .port = 2};
 	struct sluice_match m0 = {.kind = SLUICE_MATCH_PORT, .port = 0};
 	struct sluice_err err;
-	uint64_t drops[SLUICE_DROP_MAX], deadline, in_window = 0, per_port[NPORTS] = {0};
+	uint64_t drops[SLUICE_DROP_MAX], in_window = 0, per_port[NPORTS] = {0};
 	uint32_t injected = 0, seq;
 	uint8_t state_now[NSTREAMS];
 	unsigned int next_change[NSTREAMS] = {0}, i, k, tail = 0, n_changes;
@@ -335,21 +353,7 @@ static void test_live_changes(void **state)
 
 	/* The stream: PER_POLL frames, one poll, collect; until the client is done and then some.
 	 */
-	deadline = rte_rdtsc() + WAIT_NS / 1000000000ull * rte_get_tsc_hz();
-	while (tail < TAIL_POLLS && rte_rdtsc() < deadline) {
-		for (k = 0; k < PER_POLL && injected < MAX_PKTS; k++, injected++)
-			assert_int_equal(
-			    rte_ring_enqueue(rx_ring[0], frame(mp, injected % NSTREAMS, injected)),
-			    0);
-		sluice_dp_worker_poll(dp, 0);
-		/* Everything injected was taken by this poll: frame -> poll is exact. */
-		assert_int_equal(rte_ring_count(rx_ring[0]), 0);
-		atomic_fetch_add(&polls_done, 1);
-		sluice_dp_worker_flush(dp, 0);
-		drain_tx();
-		if (atomic_load(&client_done))
-			tail++;
-	}
+	SLUICE_TEST_WAIT(tail >= TAIL_POLLS, WAIT_S, stream_poll(mp, &injected, &tail));
 	assert_true(tail == TAIL_POLLS);
 	assert_true(injected < MAX_PKTS); /* the stream never stopped early */
 	pthread_join(th, NULL);
@@ -453,41 +457,6 @@ static void test_live_changes(void **state)
 	sluice_test_assert_fds(fds);
 }
 
-static void ports_create(void)
-{
-	struct rte_mempool *dummy;
-	struct rte_eth_conf conf;
-	unsigned int p;
-	char name[32];
-	int rc;
-
-	dummy = rte_pktmbuf_pool_create("live_dummy", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					(int)rte_socket_id());
-	if (dummy == NULL)
-		rte_exit(1, "dummy pool\n");
-	for (p = 0; p < NPORTS; p++) {
-		snprintf(name, sizeof(name), "lrx%u", p);
-		rx_ring[p] = rte_ring_create(name, RING_SZ, (int)rte_socket_id(), 0);
-		snprintf(name, sizeof(name), "ltx%u", p);
-		tx_ring[p] = rte_ring_create(name, RING_SZ * 4, (int)rte_socket_id(), 0);
-		if (!rx_ring[p] || !tx_ring[p])
-			rte_exit(1, "rings\n");
-		snprintf(name, sizeof(name), "lp%u", p);
-		rc = rte_eth_from_rings(name, &rx_ring[p], 1, &tx_ring[p], 1,
-					(unsigned int)rte_socket_id());
-		if (rc != (int)p)
-			rte_exit(1, "rte_eth_from_rings %s: %d\n", name, rc);
-		memset(&conf, 0, sizeof(conf));
-		if (rte_eth_dev_configure((uint16_t)p, 1, 1, &conf) != 0 ||
-		    rte_eth_rx_queue_setup((uint16_t)p, 0, RING_SZ, (unsigned int)rte_socket_id(),
-					   NULL, dummy) != 0 ||
-		    rte_eth_tx_queue_setup((uint16_t)p, 0, RING_SZ, (unsigned int)rte_socket_id(),
-					   NULL) != 0 ||
-		    rte_eth_dev_start((uint16_t)p) != 0)
-			rte_exit(1, "port %u\n", p);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	char *eal[] = {argv[0],	       "--no-huge",	 "-m",	     "256",	"--no-pci",
@@ -496,14 +465,16 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_live_changes),
 	};
+	/* Room in the TX rings for everything a poll sends while the test checks. */
+	const struct sluice_test_ring_ports ports = {
+	    .name = "lp", .nb_ports = NPORTS, .nb_rxq = 1, .nb_txq = 1,
+	    .rx_size = RING_SZ, .tx_size = RING_SZ * 4, .rx = rx_ring, .tx = tx_ring,
+	};
 	int ret;
 
 	(void)argc;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &ports) != 0)
 		return 1;
-	}
-	ports_create();
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();
 	return ret;

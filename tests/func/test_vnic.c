@@ -27,6 +27,7 @@
 
 #include <cmocka.h>
 
+#include "sluice_func.h"
 #include "sluice_test.h"
 
 #include <rte_cycles.h>
@@ -62,121 +63,32 @@ static struct rte_ring *up_rx, *up_tx;
 static struct rte_mempool *guest_pool;
 static char sock_dir[64];
 
-/* ---- the test clock --------------------------------------------------------- */
-
-static _Atomic uint64_t clock_now;
-
-static uint64_t test_clock(void *arg)
-{
-	(void)arg;
-	return atomic_load(&clock_now);
-}
-
 /* ---- errors: collect every mismatch, fail once --------------------------------- */
-
-static unsigned int nerr;
-
-static void mismatch(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void mismatch(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "MISMATCH: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	nerr++;
-}
 
 static void expect_u64(const char *what, uint64_t got, uint64_t exp)
 {
 	if (got != exp)
-		mismatch("%s: got %" PRIu64 ", expected %" PRIu64, what, got, exp);
+		sluice_test_mismatch("%s: got %" PRIu64 ", expected %" PRIu64, what, got, exp);
 }
 
 /* ---- frames ------------------------------------------------------------------- */
 
-struct frames {
-	unsigned int n;
-	uint32_t len[MAX_FRAMES];
-	uint8_t data[MAX_FRAMES][FRAME_MAX];
-};
-
-static struct frames *frames_new(void)
-{
-	struct frames *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	return f;
-}
-
-static void pcap_load(const char *path, struct frames *f)
-{
-	FILE *fp = fopen(path, "rb");
-	uint32_t gh[6], rh[4];
-
-	if (fp == NULL)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	f->n = 0;
-	assert_int_equal(fread(gh, 4, 6, fp), 6);
-	assert_int_equal(gh[0], 0xa1b2c3d4);
-	while (fread(rh, 4, 4, fp) == 4) {
-		assert_true(f->n < MAX_FRAMES);
-		assert_true(rh[2] == rh[3] && rh[2] <= FRAME_MAX);
-		f->len[f->n] = rh[2];
-		assert_int_equal(fread(f->data[f->n], 1, rh[2], fp), rh[2]);
-		f->n++;
-	}
-	fclose(fp);
-}
+#define frames_new() sluice_test_frames_new(MAX_FRAMES, FRAME_MAX)
 
 static struct rte_mbuf *mbuf_from(const uint8_t *data, uint32_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(guest_pool);
-	char *p;
-
-	assert_non_null(m);
-	p = rte_pktmbuf_append(m, (uint16_t)len);
-	assert_non_null(p);
-	memcpy(p, data, len);
-	return m;
-}
-
-static void frame_add(struct frames *f, struct rte_mbuf *m)
-{
-	const void *d;
-
-	assert_true(f->n < MAX_FRAMES);
-	assert_true(m->pkt_len <= FRAME_MAX);
-	d = rte_pktmbuf_read(m, 0, m->pkt_len, f->data[f->n]);
-	assert_non_null(d);
-	if (d != f->data[f->n])
-		memcpy(f->data[f->n], d, m->pkt_len);
-	f->len[f->n++] = m->pkt_len;
-	rte_pktmbuf_free(m);
-}
-
-static void hexdump(const char *what, const uint8_t *d, uint32_t n)
-{
-	uint32_t i;
-
-	fprintf(stderr, "  %s (%u bytes):", what, n);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? "" : "\n    ", d[i]);
-	fprintf(stderr, "\n");
+	return sluice_test_mbuf(guest_pool, data, len, 0);
 }
 
 /* `got` must be `exp` frame for frame, in order (ordered) or as a multiset. */
-static void frames_compare(const char *what, const struct frames *got, const struct frames *exp,
-			   bool ordered)
+static void frames_compare(const char *what, const struct sluice_test_frames *got,
+			   const struct sluice_test_frames *exp, bool ordered)
 {
 	bool used[MAX_FRAMES] = {false};
 	unsigned int i, j;
 
 	if (got->n != exp->n)
-		mismatch("%s: %u frames, expected %u", what, got->n, exp->n);
+		sluice_test_mismatch("%s: %u frames, expected %u", what, got->n, exp->n);
 	for (i = 0; i < got->n; i++) {
 		bool found = false;
 
@@ -185,10 +97,10 @@ static void frames_compare(const char *what, const struct frames *got, const str
 			    memcmp(got->data[i], exp->data[j], got->len[i]) == 0)
 				found = used[j] = true;
 		if (!found) {
-			mismatch("%s: frame %u differs from the reference", what, i);
-			hexdump("sent", got->data[i], got->len[i]);
+			sluice_test_mismatch("%s: frame %u differs from the reference", what, i);
+			sluice_test_hexdump("sent", got->data[i], got->len[i]);
 			if (i < exp->n)
-				hexdump("expected", exp->data[i], exp->len[i]);
+				sluice_test_hexdump("expected", exp->data[i], exp->len[i]);
 		}
 	}
 }
@@ -271,11 +183,7 @@ static bool vnic_link(struct sluice_dp *dp, const struct guest *g)
 /* Poll (bounded) until sluice sees the guest attached, or detached. */
 static void wait_link(struct sluice_dp *dp, const struct guest *g, bool up)
 {
-	uint64_t end = rte_rdtsc() + WAIT_S * rte_get_tsc_hz();
-
-	while (vnic_link(dp, g) != up && rte_rdtsc() < end)
-		rte_pause();
-	if (vnic_link(dp, g) != up)
+	if (!SLUICE_TEST_WAIT(vnic_link(dp, g) == up, WAIT_S, rte_pause()))
 		fail_msg("vnic %s: link still %s after %d s", g->name, up ? "down" : "up", WAIT_S);
 }
 
@@ -291,7 +199,7 @@ static struct sluice_dp *dp_new(uint16_t workers)
 		.nb_rxq = 1,
 		.nb_txq = workers,
 		.nb_mbufs = 4095,
-		.clock = test_clock,
+		.clock = sluice_test_clock,
 		.ports_preconfigured = true,
 		.nb_ports = 1,
 		.mac_age_s = 60,
@@ -299,8 +207,8 @@ static struct sluice_dp *dp_new(uint16_t workers)
 	};
 	struct sluice_dp *dp;
 
-	nerr = 0;
-	atomic_store(&clock_now, rte_rdtsc());
+	sluice_test_mismatch_reset();
+	sluice_test_clock_set(rte_rdtsc());
 	dp = sluice_dp_create(&o);
 	if (dp == NULL)
 		fail_msg("sluice_dp_create: %s", strerror(errno));
@@ -313,12 +221,12 @@ static void dp_end(struct sluice_dp *dp)
 	struct rte_mbuf *m;
 
 	while (rte_ring_dequeue(up_tx, (void **)&m) == 0)
-		mismatch("a frame left on the uplink"), rte_pktmbuf_free(m);
+		sluice_test_mismatch("a frame left on the uplink"), rte_pktmbuf_free(m);
 	assert_int_equal(rte_ring_count(up_rx), 0);
 	/* Every mbuf is back: none stuck in a vhost port or a handoff ring. */
 	assert_int_equal(rte_mempool_avail_count(mp), mp->size);
 	sluice_dp_destroy(dp);
-	assert_int_equal(nerr, 0);
+	assert_int_equal(sluice_test_mismatches(), 0);
 }
 
 /* Load a case file with @DIR@ replaced by the socket directory. */
@@ -402,7 +310,7 @@ static void inject(struct sluice_dp *dp, const char *ep, const uint8_t *data, ui
 }
 
 /* Every frame waiting at an endpoint (a guest's RX queue q, or the uplink's TX ring). */
-static void collect(const char *ep, uint16_t q, struct frames *out)
+static void collect(const char *ep, uint16_t q, struct sluice_test_frames *out)
 {
 	struct rte_mbuf *pkts[32];
 	uint16_t n, i;
@@ -412,7 +320,7 @@ static void collect(const char *ep, uint16_t q, struct frames *out)
 		struct rte_mbuf *m;
 
 		while (rte_ring_dequeue(up_tx, (void **)&m) == 0)
-			frame_add(out, m);
+			sluice_test_frames_add(out, m);
 		return;
 	}
 	if (!guest(ep)->running)
@@ -420,7 +328,7 @@ static void collect(const char *ep, uint16_t q, struct frames *out)
 	do {
 		n = rte_eth_rx_burst(guest(ep)->port, q, pkts, RTE_DIM(pkts));
 		for (i = 0; i < n; i++)
-			frame_add(out, pkts[i]);
+			sluice_test_frames_add(out, pkts[i]);
 	} while (n > 0);
 }
 
@@ -464,7 +372,7 @@ static void check_expect(struct sluice_dp *dp, const char *step)
 			} else {
 				rx = tx = 0;
 				if (x || y)
-					mismatch("%s: vnic %s not running", step, a);
+					sluice_test_mismatch("%s: vnic %s not running", step, a);
 			}
 			snprintf(what, sizeof(what), "%s: %s rx", step, a);
 			expect_u64(what, rx, x);
@@ -472,7 +380,7 @@ static void check_expect(struct sluice_dp *dp, const char *step)
 			expect_u64(what, tx, y);
 		} else if (sscanf(line, "absent %63s", a) == 1) {
 			if (sluice_dp_vnic_stats(dp, guest(a)->tenant, a, &vs) != -ENOENT)
-				mismatch("%s: vnic %s still running", step, a);
+				sluice_test_mismatch("%s: vnic %s still running", step, a);
 		} else if (sscanf(line, "tenant %63s %llu %llu", a, &x, &y) == 3) {
 			assert_int_equal(sluice_dp_tenant_stats(dp, a, &ct), 0);
 			snprintf(what, sizeof(what), "%s: tenant %s pkts", step, a);
@@ -506,11 +414,13 @@ static void check_expect(struct sluice_dp *dp, const char *step)
 			rc = sluice_dp_l2_lookup(dp, a, mac, vnic, &st);
 			if (strcmp(c, "none") == 0) {
 				if (rc != -ENOENT)
-					mismatch("%s: %s %s: rc %d, expected unknown", step, a, b, rc);
+					sluice_test_mismatch("%s: %s %s: rc %d, expected unknown",
+							     step, a, b, rc);
 			} else if (rc != 0 || strcmp(vnic, strcmp(c, "uplink") ? c : "") != 0 ||
 				   st != (strcmp(d, "static") == 0)) {
-				mismatch("%s: %s %s: rc %d -> '%s' %s, expected %s %s", step, a, b, rc,
-					 rc ? "" : vnic, st ? "static" : "learned", c, d);
+				sluice_test_mismatch("%s: %s %s: rc %d -> '%s' %s, expected %s %s",
+						     step, a, b, rc, rc ? "" : vnic,
+						     st ? "static" : "learned", c, d);
 			}
 		} else {
 			fail_msg("%s: bad line %s", path, line);
@@ -529,13 +439,13 @@ static const char *const endpoints[] = {"up", "a1", "a2", "a3", "b1"};
 /* Inject a step's frames in order, compare every endpoint's output, check counters. */
 static void run_step(struct sluice_dp *dp, const char *step)
 {
-	struct frames *in = frames_new(), *got = frames_new(), *exp = frames_new();
+	struct sluice_test_frames *in = frames_new(), *got = frames_new(), *exp = frames_new();
 	char path[512], ep[16], what[64];
 	unsigned int i;
 	FILE *fp;
 
 	path_of(path, sizeof(path), step, "in.pcap");
-	pcap_load(path, in);
+	sluice_test_pcap_load(path, in);
 	path_of(path, sizeof(path), step, "in.txt");
 	fp = fopen(path, "r");
 	assert_non_null(fp);
@@ -547,7 +457,7 @@ static void run_step(struct sluice_dp *dp, const char *step)
 	for (i = 0; i < RTE_DIM(endpoints); i++) {
 		snprintf(path, sizeof(path), "%s/vnic_%s_out_%s.pcap", SLUICE_VECTORS, step,
 			 endpoints[i]);
-		pcap_load(path, exp);
+		sluice_test_pcap_load(path, exp);
 		collect(endpoints[i], 0, got);
 		snprintf(what, sizeof(what), "%s: at %s", step, endpoints[i]);
 		frames_compare(what, got, exp, true);
@@ -588,7 +498,7 @@ static void test_switching(void **state)
 	sluice_dp_service(dp);
 	run_step(dp, "third");
 	/* Past the age time: the next service forgets every learned MAC. */
-	atomic_store(&clock_now, atomic_load(&clock_now) + 61 * rte_get_tsc_hz());
+	sluice_test_clock_advance(61 * rte_get_tsc_hz());
 	sluice_dp_service(dp);
 	run_step(dp, "aged");
 
@@ -646,7 +556,7 @@ static uint32_t frame(uint8_t *buf, const char *dst, const char *src, uint8_t fi
 
 static void expect_one(const char *ep, uint16_t q, const uint8_t *data, uint32_t len)
 {
-	struct frames *got = frames_new(), *exp = frames_new();
+	struct sluice_test_frames *got = frames_new(), *exp = frames_new();
 
 	exp->n = 1;
 	exp->len[0] = len;
@@ -702,7 +612,7 @@ static void test_multiqueue(void **state)
 	struct sluice_dp *dp = dp_new(2);
 	struct sluice_worker_stats w0, w1;
 	struct sluice_vnic_stats vs;
-	struct frames *got = frames_new(), *exp = frames_new();
+	struct sluice_test_frames *got = frames_new(), *exp = frames_new();
 	struct rte_mbuf *m;
 	uint32_t len;
 	unsigned int n;
@@ -841,37 +751,6 @@ static void test_socket_refusals(void **state)
 
 /* ---- main ------------------------------------------------------------------------------- */
 
-static void uplink_create(void)
-{
-	struct rte_mempool *dummy;
-	struct rte_ring *txr[2];
-	struct rte_eth_conf conf;
-	int rc;
-
-	dummy = rte_pktmbuf_pool_create("vnic_dummy", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					(int)rte_socket_id());
-	up_rx = rte_ring_create("up_rx", RING_SZ, (int)rte_socket_id(), 0);
-	up_tx = rte_ring_create("up_tx", RING_SZ, (int)rte_socket_id(), 0);
-	if (!dummy || !up_rx || !up_tx)
-		rte_exit(1, "uplink rings\n");
-	/* Two TX queues (two workers) onto one multi-producer ring. */
-	txr[0] = txr[1] = up_tx;
-	rc = rte_eth_from_rings("up", &up_rx, 1, txr, 2, (unsigned int)rte_socket_id());
-	if (rc != 0)
-		rte_exit(1, "the uplink must be port 0, got %d\n", rc);
-	memset(&conf, 0, sizeof(conf));
-	if (rte_eth_dev_configure(0, 1, 2, &conf) != 0 ||
-	    rte_eth_rx_queue_setup(0, 0, RING_SZ, (unsigned int)rte_socket_id(), NULL, dummy) != 0 ||
-	    rte_eth_tx_queue_setup(0, 0, RING_SZ, (unsigned int)rte_socket_id(), NULL) != 0 ||
-	    rte_eth_tx_queue_setup(0, 1, RING_SZ, (unsigned int)rte_socket_id(), NULL) != 0 ||
-	    rte_eth_dev_start(0) != 0)
-		rte_exit(1, "uplink setup\n");
-	guest_pool = rte_pktmbuf_pool_create("guest", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					     (int)rte_socket_id());
-	if (guest_pool == NULL)
-		rte_exit(1, "guest pool\n");
-}
-
 int main(int argc, char **argv)
 {
 	char *eal[] = {argv[0], "--no-huge", "-m", "512", "--no-pci", "--no-shconf",
@@ -884,6 +763,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_multiqueue),
 		cmocka_unit_test(test_socket_refusals),
 	};
+	/* The uplink is port 0; two TX queues (two workers) onto one multi-producer ring. */
+	const struct sluice_test_ring_ports uplink = {
+		.name = "up", .nb_ports = 1, .nb_rxq = 1, .nb_txq = 2, .tx_one_ring = true,
+		.rx_size = RING_SZ, .tx_size = RING_SZ, .rx = &up_rx, .tx = &up_tx,
+	};
 	int ret;
 
 	(void)argc;
@@ -892,11 +776,14 @@ int main(int argc, char **argv)
 	snprintf(sock_dir, sizeof(sock_dir), "/tmp/sluice-vnic-%d", (int)getpid());
 	if (mkdir(sock_dir, 0700) != 0 && errno != EEXIST)
 		return 1;
-	if (rte_eal_init((int)RTE_DIM(eal), eal) < 0) {
-		fprintf(stderr, "cannot initialise EAL\n");
+	if (sluice_test_eal_init((int)RTE_DIM(eal), eal, &uplink) != 0)
+		return 1;
+	guest_pool = rte_pktmbuf_pool_create("guest", 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					     (int)rte_socket_id());
+	if (guest_pool == NULL) {
+		fprintf(stderr, "cannot create the guests' pool\n");
 		return 1;
 	}
-	uplink_create();
 	fds_before = sluice_test_fd_count();
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rte_eal_cleanup();

@@ -310,6 +310,17 @@ E1 = dict(src_mac="02:00:00:00:01:01", dst_mac="02:00:00:00:01:02", src_ip="192.
           dst_ip="192.0.2.2")
 
 
+def encap_tagged(s, vlan_payload=b"u" * 18):
+    """Tagged input to the encap tenants: the tags are stripped before encapsulation."""
+    f = udp4("10.0.0.1", "10.0.0.2", 1, 100, vlans=(10,), payload=vlan_payload)
+    s.pkt(1, f, tenant="encv", hit=("r", "tagged"),
+          out=(2, encap(untag(f), vni=10, udp_src=5556, **E1)))
+    # QinQ: both tags stripped.
+    f = udp4("10.0.0.1", "10.0.0.2", 1, 100, vlans=(20, 30), qinq=True)
+    s.pkt(1, f, tenant="encq", hit=("r", "qq"),
+          out=(3, encap(untag(f), vni=2030, udp_src=5558, **E1)))
+
+
 def encap_case(s):
     s.declare("enc", [("r", "fixed"), ("r", "ttl"), ("r", "hash"), ("r", "six")])
     s.declare("encv", [("r", "tagged")])
@@ -326,14 +337,7 @@ def encap_case(s):
     f = udp6("2001:db8::1", "2001:db8::2", 7, 8)
     s.pkt(0, f, tenant="enc", hit=("r", "six"),
           out=(1, encap(f, vni=66, udp_src=5557, **E1)))
-    # VLAN-tagged input: the tag is stripped before encapsulation.
-    f = udp4("10.0.0.1", "10.0.0.2", 1, 100, vlans=(10,))
-    s.pkt(1, f, tenant="encv", hit=("r", "tagged"),
-          out=(2, encap(untag(f), vni=10, udp_src=5556, **E1)))
-    # QinQ: both tags stripped.
-    f = udp4("10.0.0.1", "10.0.0.2", 1, 100, vlans=(20, 30), qinq=True)
-    s.pkt(1, f, tenant="encq", hit=("r", "qq"),
-          out=(3, encap(untag(f), vni=2030, udp_src=5558, **E1)))
+    encap_tagged(s)
 
 
 def encap_hash(s):
@@ -457,12 +461,7 @@ def multiseg_encap(s):
     s.declare("encq", [("r", "qq")])
     f = udp4("10.0.0.1", "10.0.0.2", 1, 100, payload=b"z" * 200)
     s.pkt(0, f, tenant="enc", hit=("r", "fixed"), out=(1, encap(f, vni=7000, udp_src=5555, **E1)))
-    f = udp4("10.0.0.1", "10.0.0.2", 1, 100, vlans=(10,), payload=b"y" * 100)
-    s.pkt(1, f, tenant="encv", hit=("r", "tagged"),
-          out=(2, encap(untag(f), vni=10, udp_src=5556, **E1)))
-    f = udp4("10.0.0.1", "10.0.0.2", 1, 100, vlans=(20, 30), qinq=True)
-    s.pkt(1, f, tenant="encq", hit=("r", "qq"),
-          out=(3, encap(untag(f), vni=2030, udp_src=5558, **E1)))
+    encap_tagged(s, vlan_payload=b"y" * 100)
 
 
 def multiseg_decap(s):

@@ -272,6 +272,28 @@ static unsigned int tensor_packetize(struct pkt *out, unsigned int max,
 	return cnt;
 }
 
+/* RTP fields of a test stream's packet: no header extension, SSRC 0x5eed0001. */
+static struct rtp rtp_at(uint32_t seq, uint32_t ts)
+{
+	struct rtp r = { .ext_words = -1, .seq = seq, .ts = ts, .ssrc = 0x5eed0001 };
+
+	return r;
+}
+
+/*
+ * A whole frame in the geometry's format, cut as a sender cuts it. RFC 4175
+ * (rtp_packetize): `size` bytes of payload a packet after the RTP header,
+ * sequence numbers from `id`, timestamp `ts`. Tensor (tensor_packetize):
+ * chunks of `size` bytes of frame `id`; `ts` is not used.
+ */
+static unsigned int packetize(struct pkt *out, unsigned int max, const struct sluice_asm_geom *g,
+			      const uint8_t *ref, uint32_t size, uint32_t id, uint32_t ts)
+{
+	if (g->fmt == SLUICE_ASM_TENSOR)
+		return tensor_packetize(out, max, g, ref, size, id);
+	return rtp_packetize(out, max, g, ref, size, rtp_at(id, ts));
+}
+
 /* ---------------------------------------------------------------------------
  * Feeding packets: parse from an exact-size copy, track, copy the segments.
  */
@@ -433,15 +455,141 @@ static void test_geom(void **state)
 }
 
 /* ---------------------------------------------------------------------------
- * RFC 4175: frames
+ * Frames in either format
  */
 
-static struct rtp rtp_at(uint32_t seq, uint32_t ts)
+/*
+ * All 720 orders of a frame's 6 packets (Heap's algorithm), a new frame for
+ * each: every one completes, none is abandoned. Frame after frame, `id`
+ * goes on (RFC 4175: the sequence number after the last packet; tensor: the
+ * next frame id) and the timestamp moves 3000 on.
+ */
+static void check_permutations(const struct sluice_asm_geom *g, uint32_t seed, uint32_t size,
+			       uint32_t id, uint32_t ts)
 {
-	struct rtp r = { .ext_words = -1, .seq = seq, .ts = ts, .ssrc = 0x5eed0001 };
+	static struct pkt k[8];
+	uint8_t *ref = ref_frame(g, seed);
+	unsigned int idx[6] = { 0, 1, 2, 3, 4, 5 }, c[6] = { 0 }, n, i, perms = 0;
+	struct rx rx;
 
-	return r;
+	rx_init(&rx, g);
+	for (i = 0;;) {
+		unsigned int j;
+
+		n = packetize(k, DIM(k), g, ref, size, id, ts);
+		assert_int_equal(n, 6);
+		for (j = 0; j < n; j++)
+			FEED(&rx, &k[idx[j]], (j == 0 ? NF : 0) | CP | (j + 1 == n ? CO : 0), OK);
+		assert_frame(&rx, ref);
+		perms++;
+		id += g->fmt == SLUICE_ASM_TENSOR ? 1 : n;
+		ts += 3000;
+		while (i < 6 && c[i] >= i) {
+			c[i] = 0;
+			i++;
+		}
+		if (i == 6)
+			break;
+		if (i % 2 == 0) {
+			unsigned int t = idx[0];
+
+			idx[0] = idx[i];
+			idx[i] = t;
+		} else {
+			unsigned int t = idx[c[i]];
+
+			idx[c[i]] = idx[i];
+			idx[i] = t;
+		}
+		c[i]++;
+		i = 0;
+	}
+	assert_int_equal(perms, 720);
+	assert_int_equal(rx.completed, 720);
+	assert_int_equal(rx.abandoned, 0);
+	rx_fini(&rx);
+	free(ref);
 }
+
+/*
+ * A frame of 64 packets fed in reverse completes with g's window (64), and
+ * with a window of 63 the oldest packet is refused and the frame stays open.
+ * Frame `id1` at `ts1`, then `id2` at `ts2` (see packetize()).
+ */
+static void check_reverse_window(struct sluice_asm_geom g, uint32_t seed, uint32_t size,
+				 uint32_t id1, uint32_t ts1, uint32_t id2, uint32_t ts2)
+{
+	static struct pkt k[PKTS_MAX];
+	uint8_t *ref = ref_frame(&g, seed);
+	unsigned int n, i;
+	struct rx rx;
+
+	n = packetize(k, PKTS_MAX, &g, ref, size, id1, ts1);
+	assert_int_equal(n, 64);
+	rx_init(&rx, &g);
+	for (i = 0; i < n; i++)
+		FEED(&rx, &k[n - 1 - i], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0), OK);
+	assert_frame(&rx, ref);
+
+	g.window = 63;
+	rx_fini(&rx);
+	rx_init(&rx, &g);
+	n = packetize(k, PKTS_MAX, &g, ref, size, id2, ts2);
+	for (i = 0; i + 1 < n; i++)
+		FEED(&rx, &k[n - 1 - i], (i == 0 ? NF : 0) | CP, OK);
+	FEED(&rx, &k[0], 0, SLUICE_ASM_ERR_WINDOW);
+	assert_true(rx.flow.open);
+	rx_fini(&rx);
+	free(ref);
+}
+
+/*
+ * Feed packets k[0, n) with each block of `block` reversed (the tail block
+ * too): every packet is within block - 1 of the newest. One frame, so the
+ * first opens it and the last completes it.
+ */
+static void feed_blocks_reversed(struct rx *rx, const struct pkt *k, unsigned int n,
+				 unsigned int block)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int start = i / block * block;
+		unsigned int end = start + block < n ? start + block : n;
+
+		FEED(rx, &k[end - 1 - (i - start)], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0),
+		     OK);
+	}
+}
+
+/*
+ * A frame of `want` packets, more than the sequence ring holds, completes
+ * reordered in blocks of 16 (g's window), then the next in order: frame
+ * `id1` at `ts1`, then `id2` at `ts2` (see packetize()).
+ */
+static void check_long(const struct sluice_asm_geom *g, uint32_t seed, uint32_t size,
+		       unsigned int want, uint32_t id1, uint32_t ts1, uint32_t id2, uint32_t ts2)
+{
+	static struct pkt k[PKTS_MAX];
+	uint8_t *ref = ref_frame(g, seed);
+	unsigned int n;
+	struct rx rx;
+
+	n = packetize(k, PKTS_MAX, g, ref, size, id1, ts1);
+	assert_int_equal(n, want);
+	rx_init(&rx, g);
+	feed_blocks_reversed(&rx, k, n, 16);
+	assert_frame(&rx, ref);
+	n = packetize(k, PKTS_MAX, g, ref, size, id2, ts2);
+	feed_blocks_reversed(&rx, k, n, 1);
+	assert_frame(&rx, ref);
+	rx_fini(&rx);
+	free(ref);
+}
+
+/* ---------------------------------------------------------------------------
+ * RFC 4175: frames
+ */
 
 static void check_in_order(enum sluice_asm_pix pix, uint16_t w, uint16_t h, uint32_t room,
 			   unsigned int want_pkts)
@@ -597,101 +745,20 @@ static void test_rfc_rtp_options(void **state)
 static void test_rfc_permutations(void **state)
 {
 	struct sluice_asm_geom g = geom(SLUICE_ASM_RFC4175, SLUICE_ASM_GRAY8, 16, 6, 0);
-	static struct pkt k[8];
-	uint8_t *ref = ref_frame(&g, 4);
-	unsigned int idx[6] = { 0, 1, 2, 3, 4, 5 }, c[6] = { 0 }, n, i, perms = 0;
-	/* Near the top of both spaces, so frames and sequence numbers wrap. */
-	uint32_t seq = 0xfffffff0u, ts = 0xffff0000u;
-	struct rx rx;
 
 	(void)state;
-	rx_init(&rx, &g);
-	/* Heap's algorithm: all 720 orders of the frame's 6 packets. */
-	for (i = 0;;) {
-		unsigned int j;
-
-		n = rtp_packetize(k, DIM(k), &g, ref, 24, rtp_at(seq, ts));
-		assert_int_equal(n, 6);
-		for (j = 0; j < n; j++)
-			FEED(&rx, &k[idx[j]], (j == 0 ? NF : 0) | CP | (j + 1 == n ? CO : 0), OK);
-		assert_frame(&rx, ref);
-		perms++;
-		seq += n;
-		ts += 3000;
-		while (i < 6 && c[i] >= i) {
-			c[i] = 0;
-			i++;
-		}
-		if (i == 6)
-			break;
-		if (i % 2 == 0) {
-			unsigned int t = idx[0];
-
-			idx[0] = idx[i];
-			idx[i] = t;
-		} else {
-			unsigned int t = idx[c[i]];
-
-			idx[c[i]] = idx[i];
-			idx[i] = t;
-		}
-		c[i]++;
-		i = 0;
-	}
-	assert_int_equal(perms, 720);
-	assert_int_equal(rx.completed, 720);
-	assert_int_equal(rx.abandoned, 0);
-	rx_fini(&rx);
-	free(ref);
+	/* 24-byte payloads: 6 packets. Near the top of both spaces, so frames and
+	 * sequence numbers wrap. */
+	check_permutations(&g, 4, 24, 0xfffffff0u, 0xffff0000u);
 }
 
 /* A reversed frame of W packets completes with window W, not with W - 1. */
 static void test_rfc_reverse_window(void **state)
 {
-	struct sluice_asm_geom g = geom(SLUICE_ASM_RFC4175, SLUICE_ASM_GRAY8, 64, 16, 64);
-	static struct pkt k[PKTS_MAX];
-	uint8_t *ref = ref_frame(&g, 5);
-	unsigned int n, i;
-	struct rx rx;
-
 	(void)state;
 	/* 24-byte payloads: 16 bytes of line each, 64 packets. */
-	n = rtp_packetize(k, PKTS_MAX, &g, ref, 24, rtp_at(0xffe0, 77));
-	assert_int_equal(n, 64);
-	rx_init(&rx, &g);
-	for (i = 0; i < n; i++)
-		FEED(&rx, &k[n - 1 - i], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0), OK);
-	assert_frame(&rx, ref);
-
-	g.window = 63;
-	rx_fini(&rx);
-	rx_init(&rx, &g);
-	n = rtp_packetize(k, PKTS_MAX, &g, ref, 24, rtp_at(0xffe0, 78));
-	for (i = 0; i + 1 < n; i++)
-		FEED(&rx, &k[n - 1 - i], (i == 0 ? NF : 0) | CP, OK);
-	FEED(&rx, &k[0], 0, SLUICE_ASM_ERR_WINDOW);
-	assert_true(rx.flow.open);
-	rx_fini(&rx);
-	free(ref);
-}
-
-/*
- * Feed packets k[0, n) with each block of `block` reversed (the tail block
- * too): every packet is within block - 1 of the newest. One frame, so the
- * first opens it and the last completes it.
- */
-static void feed_blocks_reversed(struct rx *rx, const struct pkt *k, unsigned int n,
-				 unsigned int block)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		unsigned int start = i / block * block;
-		unsigned int end = start + block < n ? start + block : n;
-
-		FEED(rx, &k[end - 1 - (i - start)], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0),
-		     OK);
-	}
+	check_reverse_window(geom(SLUICE_ASM_RFC4175, SLUICE_ASM_GRAY8, 64, 16, 64), 5, 24, 0xffe0,
+			     77, 0xffe0, 78);
 }
 
 /*
@@ -702,37 +769,13 @@ static void feed_blocks_reversed(struct rx *rx, const struct pkt *k, unsigned in
 static void test_long_frames(void **state)
 {
 	struct sluice_asm_geom g = geom(SLUICE_ASM_RFC4175, SLUICE_ASM_RGB8, 320, 240, 16);
-	static struct pkt k[PKTS_MAX];
-	uint8_t *ref = ref_frame(&g, 6);
-	unsigned int n;
-	struct rx rx;
 
 	(void)state;
 	/* 200-byte payloads: one 64-pixel segment (192 bytes) each, 1200 packets. */
-	n = rtp_packetize(k, PKTS_MAX, &g, ref, 200, rtp_at(0xfffffe00u, 0));
-	assert_int_equal(n, 1200);
-	rx_init(&rx, &g);
-	feed_blocks_reversed(&rx, k, n, 16);
-	assert_frame(&rx, ref);
-	n = rtp_packetize(k, PKTS_MAX, &g, ref, 200, rtp_at(0xfffffe00u + n, 3000));
-	feed_blocks_reversed(&rx, k, n, 1);
-	assert_frame(&rx, ref);
-	rx_fini(&rx);
-	free(ref);
-
+	check_long(&g, 6, 200, 1200, 0xfffffe00u, 0, 0xfffffe00u + 1200, 3000);
 	/* Tensor: 64x64x3 in 8-byte chunks, 1536 of them. */
 	g = geom(SLUICE_ASM_TENSOR, SLUICE_ASM_RGB8, 64, 64, 16);
-	ref = ref_frame(&g, 7);
-	n = tensor_packetize(k, PKTS_MAX, &g, ref, 8, 5);
-	assert_int_equal(n, 1536);
-	rx_init(&rx, &g);
-	feed_blocks_reversed(&rx, k, n, 16);
-	assert_frame(&rx, ref);
-	n = tensor_packetize(k, PKTS_MAX, &g, ref, 8, 6);
-	feed_blocks_reversed(&rx, k, n, 1);
-	assert_frame(&rx, ref);
-	rx_fini(&rx);
-	free(ref);
+	check_long(&g, 7, 8, 1536, 5, 0, 6, 0);
 }
 
 static void test_rfc_marker_first(void **state)
@@ -915,22 +958,10 @@ static struct capture read_data(const char *name)
 {
 	char path[512];
 	struct capture c;
-	FILE *f;
-	long len;
 
 	snprintf(path, sizeof(path), SLUICE_SRC_DIR "/tests/unit/data/%s", name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0);
-	rewind(f);
-	c.buf = malloc((size_t)len);
-	assert_non_null(c.buf);
-	assert_int_equal(fread(c.buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	c.len = (size_t)len;
+	c.buf = sluice_test_read_file(path, &c.len);
+	assert_true(c.len > 0);
 	return c;
 }
 
@@ -1054,69 +1085,13 @@ static void test_tensor_in_order(void **state)
 static void test_tensor_permutations(void **state)
 {
 	struct sluice_asm_geom g = geom(SLUICE_ASM_TENSOR, SLUICE_ASM_GRAY8, 10, 6, 0);
-	static struct pkt k[8];
-	uint8_t *ref = ref_frame(&g, 21);
-	unsigned int idx[6] = { 0, 1, 2, 3, 4, 5 }, c[6] = { 0 }, n, i, perms = 0;
-	uint32_t frame = 0x7ffffff0u;
-	struct rx rx;
 
 	(void)state;
-	rx_init(&rx, &g);
-	for (i = 0;;) {
-		unsigned int j;
-
-		n = tensor_packetize(k, DIM(k), &g, ref, 11, frame++);
-		assert_int_equal(n, 6);
-		for (j = 0; j < n; j++)
-			FEED(&rx, &k[idx[j]], (j == 0 ? NF : 0) | CP | (j + 1 == n ? CO : 0), OK);
-		assert_frame(&rx, ref);
-		perms++;
-		while (i < 6 && c[i] >= i) {
-			c[i] = 0;
-			i++;
-		}
-		if (i == 6)
-			break;
-		if (i % 2 == 0) {
-			unsigned int t = idx[0];
-
-			idx[0] = idx[i];
-			idx[i] = t;
-		} else {
-			unsigned int t = idx[c[i]];
-
-			idx[c[i]] = idx[i];
-			idx[i] = t;
-		}
-		c[i]++;
-		i = 0;
-	}
-	assert_int_equal(perms, 720);
-	assert_int_equal(rx.completed, 720);
-
+	/* 60 bytes in chunks of 11: 6 chunks. */
+	check_permutations(&g, 21, 11, 0x7ffffff0u, 0);
 	/* Reversed 64 chunks: within the default window of 64, not within 63. */
-	g = geom(SLUICE_ASM_TENSOR, SLUICE_ASM_GRAY8, 64, 8, 0);
-	free(ref);
-	ref = ref_frame(&g, 22);
-	rx_fini(&rx);
-	rx_init(&rx, &g);
-	{
-		static struct pkt big[64];
-
-		n = tensor_packetize(big, DIM(big), &g, ref, 8, 1);
-		assert_int_equal(n, 64);
-		for (i = 0; i < n; i++)
-			FEED(&rx, &big[n - 1 - i], (i == 0 ? NF : 0) | CP | (i + 1 == n ? CO : 0),
-			     OK);
-		assert_frame(&rx, ref);
-		rx.g.window = 63;
-		n = tensor_packetize(big, DIM(big), &g, ref, 8, 2);
-		for (i = 0; i + 1 < n; i++)
-			FEED(&rx, &big[n - 1 - i], (i == 0 ? NF : 0) | CP, OK);
-		FEED(&rx, &big[0], 0, SLUICE_ASM_ERR_WINDOW);
-	}
-	rx_fini(&rx);
-	free(ref);
+	check_reverse_window(geom(SLUICE_ASM_TENSOR, SLUICE_ASM_GRAY8, 64, 8, 0), 22, 8, 1, 0, 2,
+			     0);
 }
 
 static void test_tensor_loss_dup(void **state)
@@ -1379,34 +1354,6 @@ static const struct bad_input bad_inputs[] = {
 	  SLUICE_ASM_ERR_TENSOR_CHUNK },
 };
 
-static uint32_t hex_decode(const char *hex, uint8_t *out, uint32_t max)
-{
-	uint32_t n = 0;
-	int hi = -1;
-
-	for (; *hex; hex++) {
-		int v = 0;
-
-		if (*hex == ' ')
-			continue;
-		if (*hex >= '0' && *hex <= '9')
-			v = *hex - '0';
-		else if (*hex >= 'a' && *hex <= 'f')
-			v = *hex - 'a' + 10;
-		else
-			fail_msg("bad hex digit '%c'", *hex);
-		if (hi < 0) {
-			hi = v;
-			continue;
-		}
-		assert_true(n < max);
-		out[n++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
-	}
-	assert_int_equal(hi, -1);
-	return n;
-}
-
 static void test_bad_inputs(void **state)
 {
 	unsigned int seen[SLUICE_ASM_ERR_MAX] = { 0 };
@@ -1416,7 +1363,7 @@ static void test_bad_inputs(void **state)
 	(void)state;
 	for (i = 0; i < DIM(bad_inputs); i++) {
 		struct sluice_asm_geom g = table_geom(bad_inputs[i].geom);
-		uint32_t n = hex_decode(bad_inputs[i].hex, b, sizeof(b));
+		uint32_t n = (uint32_t)sluice_test_hex_decode(bad_inputs[i].hex, b, sizeof(b));
 		struct sluice_asm_pkt p;
 		enum sluice_asm_err e = parse_exact(&g, b, n, &p);
 
@@ -1431,47 +1378,20 @@ static void test_bad_inputs(void **state)
 			fail_msg("no bad input gives %s", sluice_asm_err_name((unsigned int)i));
 }
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long len;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len >= 0);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /* Each table entry is in the document with the same counter, and vice versa. */
 static void test_bad_inputs_documented(void **state)
 {
-	char *doc = read_text(SLUICE_SRC_DIR "/tests/unit/asm_bad_inputs.md");
-	char key[96], counter[64];
+	char *doc = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/asm_bad_inputs.md", NULL);
 	const char *row;
 	size_t i, rows = 0;
 
 	(void)state;
 	for (i = 0; i < DIM(bad_inputs); i++) {
-		const char *eol, *hit;
+		const char *name = sluice_asm_err_name(bad_inputs[i].err), *eol;
 
-		snprintf(key, sizeof(key), "| `%s` |", bad_inputs[i].name);
-		snprintf(counter, sizeof(counter), "| `%s` |", sluice_asm_err_name(bad_inputs[i].err));
-		row = strstr(doc, key);
-		if (row == NULL)
-			fail_msg("%s is not in asm_bad_inputs.md", bad_inputs[i].name);
-		eol = strchr(row, '\n');
-		hit = strstr(row, counter);
-		if (eol == NULL || hit == NULL || hit > eol)
-			fail_msg("asm_bad_inputs.md: %s should say %s", bad_inputs[i].name, counter);
+		row = sluice_test_doc_row(doc, "asm_bad_inputs.md", bad_inputs[i].name, &eol);
+		if (!sluice_test_doc_cell(row, eol, name))
+			fail_msg("asm_bad_inputs.md: %s should say %s", bad_inputs[i].name, name);
 	}
 	for (row = doc; (row = strstr(row, "\n| `")) != NULL; row++)
 		rows++;

@@ -43,37 +43,26 @@ static void apply_yaml(const char *yaml)
 	sluice_config_free(cfg);
 }
 
-static struct sluice_pkt pkt4(uint8_t proto, const char *src, const char *dst, uint16_t sport,
-			      uint16_t dport)
+/* The parsed fields of an IPv4 (family 4) or IPv6 (family 6) packet with ports. */
+static struct sluice_pkt pkt_ip(uint8_t family, uint8_t proto, const char *src, const char *dst,
+				uint16_t sport, uint16_t dport)
 {
+	int af = family == 4 ? AF_INET : AF_INET6;
 	struct sluice_pkt p;
 
 	memset(&p, 0, sizeof(p));
 	p.flags = SLUICE_PKT_IP | SLUICE_PKT_L4;
-	p.family = 4;
+	p.family = family;
 	p.proto = proto;
-	assert_int_equal(inet_pton(AF_INET, src, p.src), 1);
-	assert_int_equal(inet_pton(AF_INET, dst, p.dst), 1);
+	assert_int_equal(inet_pton(af, src, p.src), 1);
+	assert_int_equal(inet_pton(af, dst, p.dst), 1);
 	p.sport = sport;
 	p.dport = dport;
 	return p;
 }
 
-static struct sluice_pkt pkt6(uint8_t proto, const char *src, const char *dst, uint16_t sport,
-			      uint16_t dport)
-{
-	struct sluice_pkt p;
-
-	memset(&p, 0, sizeof(p));
-	p.flags = SLUICE_PKT_IP | SLUICE_PKT_L4;
-	p.family = 6;
-	p.proto = proto;
-	assert_int_equal(inet_pton(AF_INET6, src, p.src), 1);
-	assert_int_equal(inet_pton(AF_INET6, dst, p.dst), 1);
-	p.sport = sport;
-	p.dport = dport;
-	return p;
-}
+#define pkt4(...) pkt_ip(4, __VA_ARGS__)
+#define pkt6(...) pkt_ip(6, __VA_ARGS__)
 
 /* Assert the verdict as "tenant/kind/name", e.g. "acme/r/dns". */
 static void expect(uint16_t port, const struct sluice_pkt *p, const char *want)

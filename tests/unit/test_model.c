@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_model_test.h"
 #include "sluice_test.h"
 
 #include <errno.h>
@@ -15,27 +16,6 @@
 #include <arpa/inet.h>
 
 #include "sluice_model.h"
-
-static const struct sluice_pos no_pos;
-
-#define assert_err(call, rc, fld, text)                                                            \
-	do {                                                                                       \
-		struct sluice_err e_;                                                              \
-		memset(&e_, 0x55, sizeof(e_));                                                     \
-		assert_int_equal((call)(&e_), rc);                                                 \
-		assert_string_equal(e_.field, fld);                                                \
-		assert_string_equal(e_.msg, text);                                                 \
-	} while (0)
-
-static struct sluice_tenant *tenant(struct sluice_config *cfg, const char *name)
-{
-	struct sluice_tenant *t = NULL;
-	struct sluice_err err;
-
-	assert_int_equal(sluice_model_tenant_add(cfg, name, no_pos, &t, &err), 0);
-	assert_non_null(t);
-	return t;
-}
 
 static struct sluice_actions fwd(uint16_t port)
 {
@@ -86,7 +66,7 @@ static const char *g_name;
 
 static int call_tenant_add(struct sluice_err *e)
 {
-	return sluice_model_tenant_add(g_cfg, g_name, no_pos, NULL, e);
+	return sluice_model_tenant_add(g_cfg, g_name, sluice_test_no_pos, NULL, e);
 }
 
 static void test_tenant_add(void **state)
@@ -107,18 +87,19 @@ static void test_tenant_add(void **state)
 
 	g_cfg = cfg;
 	g_name = "acme.web_1-x";
-	assert_err(call_tenant_add, -EEXIST, "name", "tenant 'acme.web_1-x' already exists");
+	sluice_assert_err(call_tenant_add, -EEXIST, "name", "tenant 'acme.web_1-x' already exists");
 	g_name = "";
-	assert_err(call_tenant_add, -EINVAL, "name", "tenant name is empty");
+	sluice_assert_err(call_tenant_add, -EINVAL, "name", "tenant name is empty");
 	g_name = "a b";
-	assert_err(call_tenant_add, -EINVAL, "name",
-		   "tenant name 'a b' has a character outside [A-Za-z0-9_.-]");
+	sluice_assert_err(call_tenant_add, -EINVAL, "name",
+			  "tenant name 'a b' has a character outside [A-Za-z0-9_.-]");
 	g_name = "tab\there";
-	assert_err(call_tenant_add, -EINVAL, "name",
-		   "tenant name 'tab?here' has a character outside [A-Za-z0-9_.-]");
+	sluice_assert_err(call_tenant_add, -EINVAL, "name",
+			  "tenant name 'tab?here' has a character outside [A-Za-z0-9_.-]");
 	g_name = "abcdefghijklmnopqrstuvwxyz0123456";
-	assert_err(call_tenant_add, -EINVAL, "name",
-		   "tenant name 'abcdefghijklmnopqrstuvwxyz0123456' is longer than 31 characters");
+	sluice_assert_err(
+	    call_tenant_add, -EINVAL, "name",
+	    "tenant name 'abcdefghijklmnopqrstuvwxyz0123456' is longer than 31 characters");
 	g_name = "abcdefghijklmnopqrstuvwxyz01234"; /* exactly 31 */
 	assert_int_equal(call_tenant_add(&err), 0);
 	assert_int_equal(cfg->nb_tenants, 2);
@@ -134,11 +115,12 @@ static void test_tenant_limit(void **state)
 	(void)state;
 	for (i = 0; i < SLUICE_TENANTS_MAX; i++) {
 		snprintf(name, sizeof(name), "t%u", i);
-		assert_int_equal(sluice_model_tenant_add(cfg, name, no_pos, NULL, NULL), 0);
+		assert_int_equal(sluice_model_tenant_add(cfg, name, sluice_test_no_pos, NULL, NULL),
+				 0);
 	}
 	g_cfg = cfg;
 	g_name = "onemore";
-	assert_err(call_tenant_add, -ENOSPC, "", "too many tenants (limit 4096)");
+	sluice_assert_err(call_tenant_add, -ENOSPC, "", "too many tenants (limit 4096)");
 	sluice_config_free(cfg);
 }
 
@@ -151,11 +133,11 @@ static void test_tenant_del(void **state)
 	struct sluice_err err;
 
 	(void)state;
-	t = tenant(cfg, "a");
+	t = sluice_test_tenant(cfg, "a");
 	assert_int_equal(sluice_model_match_add(cfg, t, &m, &err), 0);
 	assert_int_equal(sluice_model_flow_add(cfg, t, &f, &err), 0);
-	tenant(cfg, "b");
-	tenant(cfg, "c");
+	sluice_test_tenant(cfg, "b");
+	sluice_test_tenant(cfg, "c");
 
 	g_cfg = cfg;
 	assert_int_equal(sluice_model_tenant_del(cfg, "nope", &err), -ENOENT);
@@ -201,8 +183,8 @@ static void test_match(void **state)
 	unsigned int i;
 
 	(void)state;
-	a = tenant(cfg, "acme");
-	b = tenant(cfg, "globex");
+	a = sluice_test_tenant(cfg, "acme");
+	b = sluice_test_tenant(cfg, "globex");
 	a = sluice_config_tenant(cfg, "acme");
 	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++)
 		assert_int_equal(sluice_model_match_add(cfg, i < 3 ? a : b, &ms[i], &err), 0);
@@ -214,38 +196,43 @@ static void test_match(void **state)
 	g_cfg = cfg;
 	g_t = b;
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 100};
-	assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0 vlan 100");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'acme' already matches port 0 vlan 100");
 	g_t = a;
-	assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0 vlan 100");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'acme' already matches port 0 vlan 100");
 	g_m = (struct sluice_match){
 	    .kind = SLUICE_MATCH_QINQ, .port = 0, .vlan = 100, .inner_vlan = 200};
-	assert_err(call_match_add, -EEXIST, "",
-		   "tenant 'acme' already matches port 0 vlan 100 inner_vlan 200");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'acme' already matches port 0 vlan 100 inner_vlan 200");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VNI, .port = SLUICE_PORT_ANY, .vni = 5000};
-	assert_err(call_match_add, -EEXIST, "", "tenant 'globex' already matches vni 5000");
+	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'globex' already matches vni 5000");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VNI, .port = 1, .vni = 5000};
-	assert_err(call_match_add, -EEXIST, "", "tenant 'globex' already matches port 1 vni 5000");
+	sluice_assert_err(call_match_add, -EEXIST, "",
+			  "tenant 'globex' already matches port 1 vni 5000");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_PORT, .port = 0};
-	assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0");
+	sluice_assert_err(call_match_add, -EEXIST, "", "tenant 'acme' already matches port 0");
 
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VLAN, .port = 0, .vlan = 4095};
-	assert_err(call_match_add, -EINVAL, "vlan", "vlan 4095 out of range 1..4094");
+	sluice_assert_err(call_match_add, -EINVAL, "vlan", "vlan 4095 out of range 1..4094");
 	g_m.vlan = 0;
-	assert_err(call_match_add, -EINVAL, "vlan", "vlan 0 out of range 1..4094");
+	sluice_assert_err(call_match_add, -EINVAL, "vlan", "vlan 0 out of range 1..4094");
 	g_m = (struct sluice_match){
 	    .kind = SLUICE_MATCH_QINQ, .port = 0, .vlan = 5, .inner_vlan = 4095};
-	assert_err(call_match_add, -EINVAL, "inner_vlan", "inner_vlan 4095 out of range 1..4094");
+	sluice_assert_err(call_match_add, -EINVAL, "inner_vlan",
+			  "inner_vlan 4095 out of range 1..4094");
 	g_m = (struct sluice_match){
 	    .kind = SLUICE_MATCH_VNI, .port = SLUICE_PORT_ANY, .vni = SLUICE_VNI_MAX + 1};
-	assert_err(call_match_add, -EINVAL, "vni", "vni 16777216 out of range 0..16777215");
+	sluice_assert_err(call_match_add, -EINVAL, "vni", "vni 16777216 out of range 0..16777215");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_PORT, .port = 64};
-	assert_err(call_match_add, -EINVAL, "port", "port 64 out of range 0..63");
+	sluice_assert_err(call_match_add, -EINVAL, "port", "port 64 out of range 0..63");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_PORT, .port = SLUICE_PORT_ANY};
-	assert_err(call_match_add, -EINVAL, "port", "port 65535 out of range 0..63");
+	sluice_assert_err(call_match_add, -EINVAL, "port", "port 65535 out of range 0..63");
 	g_m = (struct sluice_match){.kind = SLUICE_MATCH_VLAN, .port = 3, .vlan = 1};
-	assert_err(call_match_add, -EINVAL, "port", "port 3 does not exist (ports are 0..2)");
+	sluice_assert_err(call_match_add, -EINVAL, "port",
+			  "port 3 does not exist (ports are 0..2)");
 	g_m = (struct sluice_match){.kind = 9};
-	assert_err(call_match_add, -EINVAL, "", "unknown match kind 9");
+	sluice_assert_err(call_match_add, -EINVAL, "", "unknown match kind 9");
 	/* Failed calls changed nothing. */
 	assert_int_equal(a->nb_matches, 3);
 	assert_int_equal(b->nb_matches, 4);
@@ -263,7 +250,7 @@ static void test_match(void **state)
 static void test_npu_context(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0);
-	struct sluice_tenant *t = tenant(cfg, "acme");
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "acme");
 	struct sluice_err err;
 	char name[16];
 	unsigned int i;
@@ -318,13 +305,14 @@ static void test_npu_define(void **state)
 
 	(void)state;
 	g_cfg = sluice_config_new(2);
-	g_t = tenant(g_cfg, "acme");
+	g_t = sluice_test_tenant(g_cfg, "acme");
 	g_c = digits_ctx("cam0");
-	assert_err(call_define, -EINVAL, "model", "model 'digits' is not one of the npu section's models");
+	sluice_assert_err(call_define, -EINVAL, "model",
+			  "model 'digits' is not one of the npu section's models");
 	assert_int_equal(g_t->nb_npu_contexts, 0);
 	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), 0);
 	assert_int_equal(call_define(&err), 0);
-	assert_err(call_define, -EEXIST, "name", "npu context 'cam0' already declared");
+	sluice_assert_err(call_define, -EEXIST, "name", "npu context 'cam0' already declared");
 	assert_int_equal(g_t->nb_npu_contexts, 1);
 	ok = digits_ctx("cam1");
 
@@ -332,7 +320,7 @@ static void test_npu_define(void **state)
 	do {                                                                                       \
 		g_c = ok;                                                                          \
 		stmt;                                                                              \
-		assert_err(call_define, -EINVAL, fld, text);                                       \
+		sluice_assert_err(call_define, -EINVAL, fld, text);                                \
 	} while (0)
 	BAD(strcpy(g_c.name, "c 1"), "name", "npu context name 'c 1' has a character outside [A-Za-z0-9_.-]");
 	BAD(g_c.name[0] = '\0', "name", "npu context name is empty");
@@ -420,10 +408,11 @@ static void test_npu_section(void **state)
 	assert_int_equal(g_cfg->npu.copy, SLUICE_NPU_COPY_DMADEV);
 	memset(&g_a, 0, sizeof(g_a));
 	strcpy(g_a.npu_context, "sw npu");
-	assert_err(call_npu_set, -EINVAL, "device", "device 'sw npu' has a space or a non-printable character");
+	sluice_assert_err(call_npu_set, -EINVAL, "device",
+			  "device 'sw npu' has a space or a non-printable character");
 	strcpy(g_a.npu_context, "swnpu");
 	g_a.port = 3;
-	assert_err(call_npu_set, -EINVAL, "copy", "copy 3 is not cpu, dmadev or zerocopy");
+	sluice_assert_err(call_npu_set, -EINVAL, "copy", "copy 3 is not cpu, dmadev or zerocopy");
 	assert_int_equal(g_cfg->npu.copy, SLUICE_NPU_COPY_DMADEV);
 
 	assert_int_equal(sluice_model_npu_model_add(g_cfg, &m, &err), 0);
@@ -452,7 +441,7 @@ static void test_npu_section(void **state)
 	assert_string_equal(err.msg, "too many models (limit 64)");
 
 	/* A context uses the model, a rule and the default use the context. */
-	g_t = tenant(g_cfg, "acme");
+	g_t = sluice_test_tenant(g_cfg, "acme");
 	g_c = digits_ctx("cam0");
 	assert_int_equal(call_define(&err), 0);
 	assert_int_equal(sluice_model_default_set(g_cfg, g_t, &a, &err), 0);
@@ -527,7 +516,7 @@ static struct sluice_actions encap_ok(void)
 static void test_actions(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(3);
-	struct sluice_tenant *t = tenant(cfg, "acme");
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "acme");
 	struct sluice_actions ok[] = {
 	    {.flags = SLUICE_ACT_DROP},
 	    {.flags = SLUICE_ACT_COUNT | SLUICE_ACT_FORWARD, .port = 2},
@@ -546,51 +535,57 @@ static void test_actions(void **state)
 	g_cfg = cfg;
 	g_t = t;
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_COUNT};
-	assert_err(call_actions_check, -EINVAL, "actions",
-		   "no terminal action (one of forward, drop, to_npu or switch is required)");
+	sluice_assert_err(
+	    call_actions_check, -EINVAL, "actions",
+	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_FORWARD | SLUICE_ACT_DROP};
-	assert_err(call_actions_check, -EINVAL, "actions",
-		   "more than one terminal action (forward and drop); give exactly one");
+	sluice_assert_err(call_actions_check, -EINVAL, "actions",
+			  "more than one terminal action (forward and drop); give exactly one");
 	g_a.flags = SLUICE_ACT_FORWARD | SLUICE_ACT_DROP | SLUICE_ACT_TO_NPU;
-	assert_err(call_actions_check, -EINVAL, "actions",
-		   "more than one terminal action (forward and drop and to_npu); give exactly one");
+	sluice_assert_err(
+	    call_actions_check, -EINVAL, "actions",
+	    "more than one terminal action (forward and drop and to_npu); give exactly one");
 	g_a.flags = SLUICE_ACT_DROP | 0x100;
-	assert_err(call_actions_check, -EINVAL, "actions", "unknown action flags 0x100");
+	sluice_assert_err(call_actions_check, -EINVAL, "actions", "unknown action flags 0x100");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_FORWARD, .port = 64};
-	assert_err(call_actions_check, -EINVAL, "forward", "forward port 64 out of range 0..63");
+	sluice_assert_err(call_actions_check, -EINVAL, "forward",
+			  "forward port 64 out of range 0..63");
 	g_a.port = 3;
-	assert_err(call_actions_check, -EINVAL, "forward",
-		   "forward port 3 does not exist (ports are 0..2)");
+	sluice_assert_err(call_actions_check, -EINVAL, "forward",
+			  "forward port 3 does not exist (ports are 0..2)");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_METER | SLUICE_ACT_DROP,
 				      .meter = {2000000, 1000000, 1, 1}};
-	assert_err(call_actions_check, -EINVAL, "cir", "cir 2000000 exceeds pir 1000000");
+	sluice_assert_err(call_actions_check, -EINVAL, "cir", "cir 2000000 exceeds pir 1000000");
 	g_a.meter = (struct sluice_meter){0, 1, 1, 1};
-	assert_err(call_actions_check, -EINVAL, "cir", "cir must be greater than 0");
+	sluice_assert_err(call_actions_check, -EINVAL, "cir", "cir must be greater than 0");
 	g_a.meter = (struct sluice_meter){1, 1, 0, 1};
-	assert_err(call_actions_check, -EINVAL, "cbs", "cbs must be greater than 0");
+	sluice_assert_err(call_actions_check, -EINVAL, "cbs", "cbs must be greater than 0");
 	g_a.meter = (struct sluice_meter){1, 1, 1, 0};
-	assert_err(call_actions_check, -EINVAL, "pbs", "pbs must be greater than 0");
+	sluice_assert_err(call_actions_check, -EINVAL, "pbs", "pbs must be greater than 0");
 	g_a = encap_ok();
 	g_a.encap.vni = SLUICE_VNI_MAX + 1;
-	assert_err(call_actions_check, -EINVAL, "vni", "vni 16777216 out of range 0..16777215");
+	sluice_assert_err(call_actions_check, -EINVAL, "vni",
+			  "vni 16777216 out of range 0..16777215");
 	g_a = encap_ok();
 	memset(g_a.encap.src_mac, 0, 6);
-	assert_err(call_actions_check, -EINVAL, "src_mac", "src_mac must not be 00:00:00:00:00:00");
+	sluice_assert_err(call_actions_check, -EINVAL, "src_mac",
+			  "src_mac must not be 00:00:00:00:00:00");
 	g_a.encap.src_mac[0] = 1;
-	assert_err(call_actions_check, -EINVAL, "src_mac",
-		   "src_mac must not be a multicast address");
+	sluice_assert_err(call_actions_check, -EINVAL, "src_mac",
+			  "src_mac must not be a multicast address");
 	g_a = encap_ok();
 	memset(g_a.encap.dst_mac, 0, 6);
-	assert_err(call_actions_check, -EINVAL, "dst_mac", "dst_mac must not be 00:00:00:00:00:00");
+	sluice_assert_err(call_actions_check, -EINVAL, "dst_mac",
+			  "dst_mac must not be 00:00:00:00:00:00");
 	g_a = encap_ok();
 	g_a.encap.src_ip = 0;
-	assert_err(call_actions_check, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
+	sluice_assert_err(call_actions_check, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
 	g_a = encap_ok();
 	g_a.encap.dst_ip = 0;
-	assert_err(call_actions_check, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
+	sluice_assert_err(call_actions_check, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_TO_NPU, .npu_context = "ctx9"};
-	assert_err(call_actions_check, -EINVAL, "to_npu",
-		   "npu context 'ctx9' is not declared by tenant 'acme'");
+	sluice_assert_err(call_actions_check, -EINVAL, "to_npu",
+			  "npu context 'ctx9' is not declared by tenant 'acme'");
 
 	/* default_set checks, then stores. */
 	assert_int_equal(sluice_model_default_set(cfg, t, &g_a, &err), -EINVAL);
@@ -618,7 +613,7 @@ static int call_rule_add(struct sluice_err *e)
 static void test_flow_add(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0);
-	struct sluice_tenant *t = tenant(cfg, "acme"), *u;
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "acme"), *u;
 	struct sluice_flow f;
 	struct sluice_err err;
 
@@ -638,7 +633,7 @@ static void test_flow_add(void **state)
 	assert_int_equal(t->flows[2].match.family, 6);
 	assert_int_equal(t->flows[2].match.src_len, 128);
 	/* The same 5-tuple is fine in another tenant. */
-	u = tenant(cfg, "globex");
+	u = sluice_test_tenant(cfg, "globex");
 	t = sluice_config_tenant(cfg, "acme");
 	f = flow("web", "10.0.0.1", "10.0.0.2", 1234, 80);
 	assert_int_equal(sluice_model_flow_add(cfg, u, &f, &err), 0);
@@ -647,40 +642,42 @@ static void test_flow_add(void **state)
 	g_cfg = cfg;
 	g_t = t;
 	g_f = flow("web", "10.0.0.9", "10.0.0.2", 1, 1);
-	assert_err(call_flow_add, -EEXIST, "name", "flow 'web' already exists");
+	sluice_assert_err(call_flow_add, -EEXIST, "name", "flow 'web' already exists");
 	g_f = flow("web2", "10.0.0.1", "10.0.0.2", 1234, 80);
-	assert_err(call_flow_add, -EEXIST, "match",
-		   "flow 'web2' has the same 5-tuple as flow 'web'");
+	sluice_assert_err(call_flow_add, -EEXIST, "match",
+			  "flow 'web2' has the same 5-tuple as flow 'web'");
 	g_f = flow("", "10.0.0.1", "10.0.0.2", 1234, 80);
-	assert_err(call_flow_add, -EEXIST, "match",
-		   "flow 'flow3' has the same 5-tuple as flow 'web'");
+	sluice_assert_err(call_flow_add, -EEXIST, "match",
+			  "flow 'flow3' has the same 5-tuple as flow 'web'");
 	g_f = flow("bad name", "10.0.0.1", "10.0.0.2", 1, 1);
-	assert_err(call_flow_add, -EINVAL, "name",
-		   "flow name 'bad name' has a character outside [A-Za-z0-9_.-]");
+	sluice_assert_err(call_flow_add, -EINVAL, "name",
+			  "flow name 'bad name' has a character outside [A-Za-z0-9_.-]");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	memset(g_f.name, 'a', sizeof(g_f.name));
-	assert_err(call_flow_add, -EINVAL, "name", "flow name is longer than 31 characters");
+	sluice_assert_err(call_flow_add, -EINVAL, "name", "flow name is longer than 31 characters");
 	g_f = flow("x", "10.0.0.0/24", "10.0.0.2", 1, 1);
-	assert_err(call_flow_add, -EINVAL, "src",
-		   "src 10.0.0.0/24 is not a host address; exact flows need /32 (use a rule)");
+	sluice_assert_err(
+	    call_flow_add, -EINVAL, "src",
+	    "src 10.0.0.0/24 is not a host address; exact flows need /32 (use a rule)");
 	g_f = flow("x", "10.0.0.1", "any", 1, 1);
-	assert_err(call_flow_add, -EINVAL, "dst",
-		   "dst any is not allowed in an exact flow; give a host address");
+	sluice_assert_err(call_flow_add, -EINVAL, "dst",
+			  "dst any is not allowed in an exact flow; give a host address");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.match.proto_any = true;
-	assert_err(call_flow_add, -EINVAL, "proto",
-		   "proto any is not allowed in an exact flow; give a protocol");
+	sluice_assert_err(call_flow_add, -EINVAL, "proto",
+			  "proto any is not allowed in an exact flow; give a protocol");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.match.dport_hi = 5;
-	assert_err(call_flow_add, -EINVAL, "dport",
-		   "dport 1-5 is a range; an exact flow needs one port (use a rule)");
+	sluice_assert_err(call_flow_add, -EINVAL, "dport",
+			  "dport 1-5 is a range; an exact flow needs one port (use a rule)");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.match.family = 5;
-	assert_err(call_flow_add, -EINVAL, "family", "family 5 is not 4 or 6");
+	sluice_assert_err(call_flow_add, -EINVAL, "family", "family 5 is not 4 or 6");
 	g_f = flow("x", "10.0.0.1", "10.0.0.2", 1, 1);
 	g_f.actions.flags = SLUICE_ACT_COUNT;
-	assert_err(call_flow_add, -EINVAL, "actions",
-		   "no terminal action (one of forward, drop, to_npu or switch is required)");
+	sluice_assert_err(
+	    call_flow_add, -EINVAL, "actions",
+	    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	assert_int_equal(t->nb_flows, 3);
 	sluice_config_free(cfg);
 }
@@ -688,7 +685,7 @@ static void test_flow_add(void **state)
 static void test_flow_del(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0);
-	struct sluice_tenant *t = tenant(cfg, "acme");
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "acme");
 	struct sluice_flow f;
 	struct sluice_err err;
 
@@ -732,7 +729,7 @@ static void test_flow_del(void **state)
 static void test_rule_add(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0);
-	struct sluice_tenant *t = tenant(cfg, "acme");
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "acme");
 	struct sluice_flow r;
 	struct sluice_err err;
 
@@ -751,22 +748,23 @@ static void test_rule_add(void **state)
 	g_cfg = cfg;
 	g_t = t;
 	g_f = rule("dns", "any", 0);
-	assert_err(call_rule_add, -EEXIST, "name", "rule 'dns' already exists");
+	sluice_assert_err(call_rule_add, -EEXIST, "name", "rule 'dns' already exists");
 	g_f = rule("x", "any", SLUICE_PRIORITY_MAX + 1);
-	assert_err(call_rule_add, -EINVAL, "priority", "priority 8192 out of range 0..8191");
+	sluice_assert_err(call_rule_add, -EINVAL, "priority", "priority 8192 out of range 0..8191");
 	g_f = rule("x", "10.0.0.1/8", 0);
-	assert_err(call_rule_add, -EINVAL, "src",
-		   "src 10.0.0.1/8 has bits set beyond the prefix length");
+	sluice_assert_err(call_rule_add, -EINVAL, "src",
+			  "src 10.0.0.1/8 has bits set beyond the prefix length");
 	g_f = rule("x", "any", 0);
 	g_f.match.dst_len = 33;
-	assert_err(call_rule_add, -EINVAL, "dst", "dst prefix length 33 out of range 0..32");
+	sluice_assert_err(call_rule_add, -EINVAL, "dst", "dst prefix length 33 out of range 0..32");
 	g_f = rule("x", "any", 0);
 	g_f.match.sport_lo = 2000;
 	g_f.match.sport_hi = 1000;
-	assert_err(call_rule_add, -EINVAL, "sport", "sport range 2000-1000 is empty (low > high)");
+	sluice_assert_err(call_rule_add, -EINVAL, "sport",
+			  "sport range 2000-1000 is empty (low > high)");
 	g_f = rule("x", "any", 0);
 	g_f.actions.flags = SLUICE_ACT_DROP | SLUICE_ACT_METER;
-	assert_err(call_rule_add, -EINVAL, "cir", "cir must be greater than 0");
+	sluice_assert_err(call_rule_add, -EINVAL, "cir", "cir must be greater than 0");
 	assert_int_equal(t->nb_rules, 3);
 	sluice_config_free(cfg);
 }
@@ -774,24 +772,24 @@ static void test_rule_add(void **state)
 static void test_rule_limit(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0);
-	struct sluice_tenant *t = tenant(cfg, "a"), *u;
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "a"), *u;
 	struct sluice_flow r = rule("", "any", 0);
 	struct sluice_err err;
 	unsigned int i;
 
 	(void)state;
-	u = tenant(cfg, "b");
+	u = sluice_test_tenant(cfg, "b");
 	t = sluice_config_tenant(cfg, "a");
 	for (i = 0; i < SLUICE_RULES_MAX; i++)
 		assert_int_equal(sluice_model_rule_add(cfg, i & 1 ? t : u, &r, &err), 0);
 	g_cfg = cfg;
 	g_t = t;
 	g_f = r;
-	assert_err(call_rule_add, -ENOSPC, "", "too many rules (limit 65535)");
+	sluice_assert_err(call_rule_add, -ENOSPC, "", "too many rules (limit 65535)");
 	/* A delete through the tenant alone frees room. */
 	assert_int_equal(sluice_model_rule_del(t, "rule0", &err), 0);
 	assert_int_equal(sluice_model_rule_add(cfg, t, &r, &err), 0);
-	assert_err(call_rule_add, -ENOSPC, "", "too many rules (limit 65535)");
+	sluice_assert_err(call_rule_add, -ENOSPC, "", "too many rules (limit 65535)");
 	assert_int_equal(sluice_model_tenant_del(cfg, "b", &err), 0);
 	t = sluice_config_tenant(cfg, "a");
 	g_t = t;
@@ -830,8 +828,8 @@ static void test_clone(void **state)
 	m.port = 1;
 	m.vlan = 10;
 	m.inner_vlan = 20;
-	tenant(cfg, "empty");
-	t = tenant(cfg, "acme");
+	sluice_test_tenant(cfg, "empty");
+	t = sluice_test_tenant(cfg, "acme");
 	assert_int_equal(sluice_model_match_add(cfg, t, &m, &err), 0);
 	assert_int_equal(sluice_model_npu_context_add(t, "ctx0", &err), 0);
 	f = flow("web", "10.0.0.1", "10.0.0.2", 1, 80);
@@ -969,7 +967,7 @@ static void test_match_del(void **state)
 	struct sluice_err err;
 
 	(void)state;
-	a = tenant(cfg, "a");
+	a = sluice_test_tenant(cfg, "a");
 	assert_int_equal(sluice_model_tenant_check(a, &err), -EINVAL);
 	assert_string_equal(err.field, "match");
 	assert_string_equal(err.msg, "tenant 'a' has no match; give at least one (e.g. {port: 0})");
@@ -986,7 +984,7 @@ static void test_match_del(void **state)
 	assert_int_equal(a->nb_matches, 1);
 	assert_int_equal(a->matches[0].kind, SLUICE_MATCH_VNI);
 	/* The index forgot it too: another tenant may take it now, but not the VNI. */
-	b = tenant(cfg, "b");
+	b = sluice_test_tenant(cfg, "b");
 	a = sluice_config_tenant(cfg, "a");
 	vlan.vlan = 100;
 	assert_int_equal(sluice_model_match_add(cfg, b, &vlan, &err), 0);

@@ -36,27 +36,6 @@
 #define DIGITS_TEST 899u
 #define DIGITS_CORRECT 868u
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -77,7 +56,7 @@ static struct sluice_nmodel *load_model(struct sluice_nmodel_desc *d)
 {
 	char why[128];
 	size_t len;
-	uint8_t *blob = read_file(MODEL_PATH, &len);
+	uint8_t *blob = sluice_test_read_file(MODEL_PATH, &len);
 	struct sluice_nmodel *m = sluice_nmodel_parse(blob, len, why, sizeof(why));
 
 	if (m == NULL)
@@ -143,7 +122,7 @@ static uint32_t check_vectors(const struct sluice_nmodel *m, const char *path, u
 {
 	struct sluice_nmodel_desc d;
 	size_t len, off = 8;
-	uint8_t *f = read_file(path, &len);
+	uint8_t *f = sluice_test_read_file(path, &len);
 	uint8_t *scratch;
 	uint32_t count, i;
 	int32_t scores[SLUICE_NMODEL_WIDTH_MAX + 1];
@@ -220,7 +199,7 @@ static void test_synth_vectors(void **state)
 
 		snprintf(path, sizeof(path), "%s/tests/unit/nmodel_synth/synth%u.snm", SLUICE_SRC_DIR,
 			 i);
-		blob = read_file(path, &len);
+		blob = sluice_test_read_file(path, &len);
 		m = sluice_nmodel_parse(blob, len, why, sizeof(why));
 		if (m == NULL)
 			fail_msg("%s refused: %s", path, why);
@@ -259,7 +238,7 @@ static void test_digits_accuracy(void **state)
 	struct sluice_nmodel *m = load_model(&d);
 	void *scratch = scratch_alloc(&d);
 	size_t len;
-	uint8_t *f = read_file(DIGITS_PATH, &len);
+	uint8_t *f = sluice_test_read_file(DIGITS_PATH, &len);
 	uint8_t gray[64], rgb[32 * 32 * 3];
 	uint32_t n, i, right_gray = 0, right_rgb = 0;
 	int32_t scores[10];
@@ -517,7 +496,7 @@ static void expect_refused(const uint8_t *blob, size_t len, const char *name, co
 static uint8_t *committed(void)
 {
 	size_t len;
-	uint8_t *model = read_file(MODEL_PATH, &len);
+	uint8_t *model = sluice_test_read_file(MODEL_PATH, &len);
 
 	/* The table's offsets assume this layout. */
 	assert_int_equal(len, MODEL_LEN);
@@ -562,38 +541,25 @@ static void format_edits(const struct bad_blob *b, char *buf, size_t size)
 		snprintf(buf, size, " -");
 }
 
-static bool in_row(const char *row, const char *eol, const char *what)
-{
-	const char *at = strstr(row, what);
-
-	return at != NULL && at < eol;
-}
-
 /* Each table entry is in the document, with the same edits and reason. */
 static void test_bad_blobs_documented(void **state)
 {
 	size_t len, i;
-	char *doc = (char *)read_file(BAD_DOC_PATH, &len);
-	char key[96], edits[160], cell[200];
+	char *doc = sluice_test_read_file(BAD_DOC_PATH, &len);
+	char edits[160];
 
 	(void)state;
 	for (i = 0; i < DIM(bad_blobs); i++) {
 		const char *row, *eol;
 
-		snprintf(key, sizeof(key), "| `%s` |", bad_blobs[i].name);
-		row = strstr(doc, key);
-		if (row == NULL)
-			fail_msg("%s is not in nmodel_bad_inputs.md", bad_blobs[i].name);
-		eol = strchr(row, '\n');
-		assert_non_null(eol);
+		row = sluice_test_doc_row(doc, "nmodel_bad_inputs.md", bad_blobs[i].name, &eol);
 		format_edits(&bad_blobs[i], edits, sizeof(edits));
-		snprintf(cell, sizeof(cell), "| `%s` |", edits + 1);
-		if (!in_row(row, eol, cell))
+		if (!sluice_test_doc_cell(row, eol, edits + 1))
 			fail_msg("nmodel_bad_inputs.md: %s should have edits %s", bad_blobs[i].name,
-				 cell);
-		snprintf(cell, sizeof(cell), "| `%s` |", bad_blobs[i].why);
-		if (!in_row(row, eol, cell))
-			fail_msg("nmodel_bad_inputs.md: %s should say %s", bad_blobs[i].name, cell);
+				 edits + 1);
+		if (!sluice_test_doc_cell(row, eol, bad_blobs[i].why))
+			fail_msg("nmodel_bad_inputs.md: %s should say %s", bad_blobs[i].name,
+				 bad_blobs[i].why);
 	}
 	free(doc);
 }

@@ -1202,44 +1202,6 @@ static const struct bad_input bad_inputs[] = {
 	  SLUICE_DROP_IPV6_TRUNC },
 };
 
-static size_t hex_decode(const char *hex, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned int byte;
-
-	while (*hex != '\0') {
-		if (*hex == ' ') {
-			hex++;
-			continue;
-		}
-		if (n == cap || sscanf(hex, "%2x", &byte) != 1 || hex[1] == '\0')
-			fail_msg("bad hex at \"%.8s\"", hex);
-		out[n++] = (uint8_t)byte;
-		hex += 2;
-	}
-	return n;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long len;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len >= 0);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void test_bad_inputs(void **state)
 {
 	uint8_t frame[PKT_MAX];
@@ -1249,7 +1211,7 @@ static void test_bad_inputs(void **state)
 
 	(void)state;
 	for (i = 0; i < RTE_DIM(bad_inputs); i++) {
-		n = hex_decode(bad_inputs[i].hex, frame, sizeof(frame));
+		n = sluice_test_hex_decode(bad_inputs[i].hex, frame, sizeof(frame));
 		check_rc(bad_inputs[i].name, (unsigned int)n, parse_bytes(frame, (uint32_t)n, &p,
 			 VXLAN_PORT), bad_inputs[i].drop);
 		for (s = 0; s <= n; s++)
@@ -1261,22 +1223,16 @@ static void test_bad_inputs(void **state)
 /* Each table entry is in the document, with the same counter. */
 static void test_bad_inputs_documented(void **state)
 {
-	char *doc = read_file(SLUICE_SRC_DIR "/tests/unit/parse_bad_inputs.md");
-	char key[96], counter[64];
+	char *doc = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/parse_bad_inputs.md", NULL);
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < RTE_DIM(bad_inputs); i++) {
-		const char *row, *eol;
+		const char *name = sluice_drop_name(bad_inputs[i].drop), *row, *eol;
 
-		snprintf(key, sizeof(key), "| `%s` |", bad_inputs[i].name);
-		snprintf(counter, sizeof(counter), "| `%s` |", sluice_drop_name(bad_inputs[i].drop));
-		row = strstr(doc, key);
-		if (row == NULL)
-			fail_msg("%s is not in parse_bad_inputs.md", bad_inputs[i].name);
-		eol = strchr(row, '\n');
-		if (eol == NULL || strstr(row, counter) == NULL || strstr(row, counter) > eol)
-			fail_msg("parse_bad_inputs.md: %s should say %s", bad_inputs[i].name, counter);
+		row = sluice_test_doc_row(doc, "parse_bad_inputs.md", bad_inputs[i].name, &eol);
+		if (!sluice_test_doc_cell(row, eol, name))
+			fail_msg("parse_bad_inputs.md: %s should say %s", bad_inputs[i].name, name);
 	}
 	free(doc);
 }

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_model_test.h"
 #include "sluice_test.h"
 
 #include <errno.h>
@@ -50,7 +51,7 @@ static const struct sluice_config *stub_config(void *arg)
 
 static int stub_apply(void *arg, const struct sluice_config *cfg, struct sluice_err *err)
 {
-	struct sluice_config *c;
+	int rc;
 
 	(void)arg;
 	if (app.refuse) {
@@ -58,13 +59,10 @@ static int stub_apply(void *arg, const struct sluice_config *cfg, struct sluice_
 		snprintf(err->msg, sizeof(err->msg), "port 3 has no TX queue");
 		return app.refuse;
 	}
-	c = sluice_config_clone(cfg);
-	if (c == NULL)
-		return -ENOMEM;
-	sluice_config_free(app.running);
-	app.running = c;
-	app.applies++;
-	return 0;
+	rc = sluice_test_config_replace(&app.running, cfg);
+	if (rc == 0)
+		app.applies++;
+	return rc;
 }
 
 static json_t *stub_stats(void *arg, const char *tenant)

@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_model_test.h"
 #include "sluice_test.h"
 
 #include <errno.h>
@@ -48,16 +49,13 @@ static const struct sluice_config *stub_config(void *arg)
 
 static int stub_apply(void *arg, const struct sluice_config *cfg, struct sluice_err *err)
 {
-	struct sluice_config *c = sluice_config_clone(cfg);
+	int rc = sluice_test_config_replace(&app.running, cfg);
 
 	(void)arg;
 	(void)err;
-	if (c == NULL)
-		return -ENOMEM;
-	sluice_config_free(app.running);
-	app.running = c;
-	app.applies++;
-	return 0;
+	if (rc == 0)
+		app.applies++;
+	return rc;
 }
 
 static const char base_yaml[] =
@@ -390,6 +388,25 @@ static void test_framing(void **state)
 	close(fd);
 }
 
+/* The answer to a request over 4096 bytes. */
+static void expect_oversize(int fd)
+{
+	expect_error_line(fd, SLUICE_RPC_INVALID_REQUEST,
+			  "request larger than 4096 bytes (or no newline at its end); nothing was "
+			  "done");
+}
+
+/* `len` bytes of `buf` on a new connection: refused as over the limit, the connection closed. */
+static void send_oversize(const char *buf, size_t len)
+{
+	int fd = conn("admin.sock");
+
+	send_all(fd, buf, len);
+	expect_oversize(fd);
+	assert_true(at_eof(fd));
+	close(fd);
+}
+
 static void test_oversize(void **state)
 {
 	char *big = malloc(5000);
@@ -398,31 +415,13 @@ static void test_oversize(void **state)
 	(void)state;
 	memset(big, ' ', 5000);
 	/* No newline within max_msg: an error, then the client is closed. */
-	fd = conn("admin.sock");
-	send_all(fd, big, 5000);
-	expect_error_line(fd, SLUICE_RPC_INVALID_REQUEST,
-			  "request larger than 4096 bytes (or no newline at its end); nothing was "
-			  "done");
-	assert_true(at_eof(fd));
-	close(fd);
+	send_oversize(big, 5000);
 	/* A whole line over the limit, the same. */
-	fd = conn("admin.sock");
 	big[4999] = '\n';
-	send_all(fd, big, 5000);
-	expect_error_line(fd, SLUICE_RPC_INVALID_REQUEST,
-			  "request larger than 4096 bytes (or no newline at its end); nothing was "
-			  "done");
-	assert_true(at_eof(fd));
-	close(fd);
+	send_oversize(big, 5000);
 	/* One byte over, the newline within what is read: the same. */
-	fd = conn("admin.sock");
 	big[4097] = '\n';
-	send_all(fd, big, 4098);
-	expect_error_line(fd, SLUICE_RPC_INVALID_REQUEST,
-			  "request larger than 4096 bytes (or no newline at its end); nothing was "
-			  "done");
-	assert_true(at_eof(fd));
-	close(fd);
+	send_oversize(big, 4098);
 	free(big);
 	/*
 	 * Far over, with more still coming after the answer: the server reads and drops
@@ -432,9 +431,7 @@ static void test_oversize(void **state)
 	memset(big, ' ', 150000);
 	fd = conn("admin.sock");
 	send_all(fd, big, 150000);
-	expect_error_line(fd, SLUICE_RPC_INVALID_REQUEST,
-			  "request larger than 4096 bytes (or no newline at its end); nothing was "
-			  "done");
+	expect_oversize(fd);
 	send_all(fd, big, 1000);
 	assert_true(at_eof(fd));
 	close(fd);

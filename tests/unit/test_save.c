@@ -156,31 +156,10 @@ static void round_trip(const char *name, const char *src, size_t len)
 	sluice_config_free(b);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void test_example(void **state)
 {
 	size_t len;
-	char *src = slurp(SLUICE_SRC_DIR "/configs/example.yaml", &len);
+	char *src = sluice_test_read_file(SLUICE_SRC_DIR "/configs/example.yaml", &len);
 
 	(void)state;
 	round_trip("example.yaml", src, len);
@@ -296,7 +275,7 @@ static void test_func_cases(void **state)
 		char *src;
 
 		snprintf(path, sizeof(path), SLUICE_SRC_DIR "/tests/func/cases/%s.yaml", files[i]);
-		src = slurp(path, &len);
+		src = sluice_test_read_file(path, &len);
 		round_trip(files[i], src, len);
 		free(src);
 	}

@@ -179,26 +179,6 @@ static struct sluice_npu_stats stats(struct sluice_npu_dev *dev, uint16_t ctx)
 	return st;
 }
 
-static uint8_t *file_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (f == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0);
-	assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-	buf = malloc((size_t)n);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -627,7 +607,8 @@ static void test_reference_vectors(void **state)
 	size_t len;
 	(void)state;
 
-	file = file_read(SLUICE_SRC_DIR "/tests/unit/nmodel_vectors.bin", &len);
+	file = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/nmodel_vectors.bin", &len);
+	assert_true(len > 0);
 	assert_memory_equal(file, "SNV1", 4);
 	count = get32(file + 4);
 	assert_int_equal(count, 300);
@@ -708,7 +689,8 @@ static void test_digits(void **state)
 	size_t len;
 	(void)state;
 
-	file = file_read(SLUICE_SRC_DIR "/tests/unit/nmodel_digits.bin", &len);
+	file = sluice_test_read_file(SLUICE_SRC_DIR "/tests/unit/nmodel_digits.bin", &len);
+	assert_true(len > 0);
 	assert_memory_equal(file, "SND1", 4);
 	count = get32(file + 4);
 	right_ref = get32(file + 8);
@@ -1270,6 +1252,28 @@ static void test_fault_full(void **state)
 	sluice_npu_close(dev);
 }
 
+/* ---- Profile files -------------------------------------------------------------- */
+
+/* (Re)write the device profile file at `path` with `text`. */
+static void profile_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A new profile file with `text`; `path`, a mkstemp() template, becomes its name. */
+static void profile_new(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	profile_write(path, text);
+}
+
 /* ---- Context destroy with ops in flight ------------------------------------------ */
 
 static void test_destroy_inflight(void **state)
@@ -1280,16 +1284,10 @@ static void test_destroy_inflight(void **state)
 	uint64_t wa, wa2;
 	uint16_t model, a;
 	uint8_t *va;
-	FILE *f;
-	int fd;
 	(void)state;
 
 	/* Ops that take a modelled second each are still in flight when destroyed. */
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(f, "fixed_ns=1000000000\ngops=1000\n");
-	fclose(f);
+	profile_new(path, "fixed_ns=1000000000\ngops=1000\n");
 	snprintf(spec, sizeof(spec), "swnpu,mem=1M,profile=%s", path);
 	dev = dev_open(spec);
 	unlink(path);
@@ -1329,18 +1327,14 @@ static void test_timing(void **state)
 	struct sluice_npu_dev *dev;
 	uint16_t model, a, b;
 	uint64_t wa, wb;
-	FILE *f;
-	int fd;
+	char text[160];
 	(void)state;
 
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	fprintf(
-	    f,
+	snprintf(
+	    text, sizeof(text),
 	    "# a slow test chip\nname = slowchip\nfixed_ns=%llu\n  switch_ns = %llu\ngops=%llu\n",
 	    T_FIXED, T_SWITCH, T_GOPS);
-	fclose(f);
+	profile_new(path, text);
 	snprintf(spec, sizeof(spec), "swnpu,mem=1M,poll_us=0,profile=%s", path);
 	dev = dev_open(spec);
 	assert_int_equal(sluice_npu_info_get(dev, &info), 0);
@@ -1407,23 +1401,15 @@ static void test_timing(void **state)
 	sluice_npu_close(dev);
 
 	/* Profile files: unknown keys and a missing rate are refused. */
-	f = fopen(path, "w");
-	fprintf(f, "gops=5\ncolour=blue\n");
-	fclose(f);
+	profile_write(path, "gops=5\ncolour=blue\n");
 	errno = 0;
 	assert_null(sluice_npu_open(spec));
 	assert_int_equal(errno, EINVAL);
-	f = fopen(path, "w");
-	fprintf(f, "fixed_ns=5\n");
-	fclose(f);
+	profile_write(path, "fixed_ns=5\n");
 	assert_null(sluice_npu_open(spec));
-	f = fopen(path, "w");
-	fprintf(f, "gops=0\n");
-	fclose(f);
+	profile_write(path, "gops=0\n");
 	assert_null(sluice_npu_open(spec));
-	f = fopen(path, "w");
-	fprintf(f, "gops=1\nfixed_ns=2000000000\n");
-	fclose(f);
+	profile_write(path, "gops=1\nfixed_ns=2000000000\n");
 	assert_null(sluice_npu_open(spec));
 	unlink(path);
 }

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "sluice_model_test.h"
 #include "sluice_test.h"
 
 #include <errno.h>
@@ -18,26 +19,6 @@
 
 #include "sluice_loader.h"
 #include "sluice_model.h"
-
-static const struct sluice_pos no_pos;
-
-#define assert_err(call, rc, fld, text)                                                            \
-	do {                                                                                       \
-		struct sluice_err e_;                                                              \
-		memset(&e_, 0x55, sizeof(e_));                                                     \
-		assert_int_equal((call)(&e_), rc);                                                 \
-		assert_string_equal(e_.field, fld);                                                \
-		assert_string_equal(e_.msg, text);                                                 \
-	} while (0)
-
-static struct sluice_tenant *tenant(struct sluice_config *cfg, const char *name)
-{
-	struct sluice_tenant *t = NULL;
-	struct sluice_err err;
-
-	assert_int_equal(sluice_model_tenant_add(cfg, name, no_pos, &t, &err), 0);
-	return t;
-}
 
 static struct sluice_vnic vnic(const char *name, const char *sock, const char *mac)
 {
@@ -71,7 +52,8 @@ static int call_uplink_set(struct sluice_err *e)
 static void test_vnic_add(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0);
-	struct sluice_tenant *acme = tenant(cfg, "acme"), *globex = tenant(cfg, "globex");
+	struct sluice_tenant *acme = sluice_test_tenant(cfg, "acme"),
+			     *globex = sluice_test_tenant(cfg, "globex");
 	struct sluice_err err;
 	char name[80];
 
@@ -93,15 +75,16 @@ static void test_vnic_add(void **state)
 	assert_null(sluice_tenant_vnic(acme, "vm2"));
 
 	/* Names, sockets, MACs: unique in the tenant and on the host. */
-	assert_err(call_vnic_add, -EEXIST, "name", "vnic 'vm1' already exists");
+	sluice_assert_err(call_vnic_add, -EEXIST, "name", "vnic 'vm1' already exists");
 	g_v = vnic("vm2", "/run/sluice/acme-vm1.sock", "02:00:00:00:01:02");
-	assert_err(call_vnic_add, -EEXIST, "socket",
-		   "socket '/run/sluice/acme-vm1.sock' is already used by vnic 'vm1' of tenant "
-		   "'acme'");
+	sluice_assert_err(
+	    call_vnic_add, -EEXIST, "socket",
+	    "socket '/run/sluice/acme-vm1.sock' is already used by vnic 'vm1' of tenant "
+	    "'acme'");
 	g_t = globex;
 	g_v = vnic("vm1", "/run/sluice/globex-vm1.sock", "02:00:00:00:01:01");
-	assert_err(call_vnic_add, -EEXIST, "mac",
-		   "mac 02:00:00:00:01:01 is already vnic 'vm1' of tenant 'acme'");
+	sluice_assert_err(call_vnic_add, -EEXIST, "mac",
+			  "mac 02:00:00:00:01:01 is already vnic 'vm1' of tenant 'acme'");
 	/* Same vNIC name in another tenant is fine. */
 	g_v.mac[5] = 0x11;
 	assert_int_equal(call_vnic_add(&err), 0);
@@ -109,71 +92,78 @@ static void test_vnic_add(void **state)
 	/* Each field's own checks. */
 	g_t = acme;
 	g_v = vnic("", "/s", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "name", "vnic name is empty");
+	sluice_assert_err(call_vnic_add, -EINVAL, "name", "vnic name is empty");
 	g_v = vnic("a b", "/s", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "name",
-		   "vnic name 'a b' has a character outside [A-Za-z0-9_.-]");
+	sluice_assert_err(call_vnic_add, -EINVAL, "name",
+			  "vnic name 'a b' has a character outside [A-Za-z0-9_.-]");
 	memset(g_v.name, 'x', sizeof(g_v.name));
-	assert_err(call_vnic_add, -EINVAL, "name", "vnic name is longer than 31 characters");
+	sluice_assert_err(call_vnic_add, -EINVAL, "name", "vnic name is longer than 31 characters");
 	g_v = vnic("vm3", "", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket", "socket path is empty");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket", "socket path is empty");
 	g_v = vnic("vm3", "run/x.sock", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket", "socket 'run/x.sock' is not an absolute path");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket 'run/x.sock' is not an absolute path");
 	g_v = vnic("vm3", "/tmp/a,client=1", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket",
-		   "socket '/tmp/a,client=1' has a character outside [A-Za-z0-9_.+/-]");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket '/tmp/a,client=1' has a character outside [A-Za-z0-9_.+/-]");
 	g_v = vnic("vm3", "/tmp/../etc/x", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket",
-		   "socket '/tmp/../etc/x' has a '.' or '..' component");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket '/tmp/../etc/x' has a '.' or '..' component");
 	g_v = vnic("vm3", "/tmp/./x", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket", "socket '/tmp/./x' has a '.' or '..' component");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket '/tmp/./x' has a '.' or '..' component");
 	g_v = vnic("vm3", "/tmp//x", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket", "socket '/tmp//x' has an empty component");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket '/tmp//x' has an empty component");
 	g_v = vnic("vm3", "/tmp/x/", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "socket", "socket '/tmp/x/' has an empty component");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket '/tmp/x/' has an empty component");
 	g_v = vnic("vm3", "/tmp/..x/.y", "02:00:00:00:00:09"); /* dots inside names are fine */
 	assert_int_equal(call_vnic_add(&err), 0);
 	assert_int_equal(sluice_model_vnic_del(acme, "vm3", &err), 0);
 	g_v = vnic("vm3", "/s", "02:00:00:00:00:09");
 	memset(g_v.socket, 'a', sizeof(g_v.socket));
 	g_v.socket[0] = '/';
-	assert_err(call_vnic_add, -EINVAL, "socket", "socket path is longer than 107 characters");
+	sluice_assert_err(call_vnic_add, -EINVAL, "socket",
+			  "socket path is longer than 107 characters");
 	g_v = vnic("vm3", "/s", "02:00:00:00:00:09");
 	g_v.mode = (enum sluice_vnic_mode)7;
-	assert_err(call_vnic_add, -EINVAL, "mode", "mode 7 is not server or client");
+	sluice_assert_err(call_vnic_add, -EINVAL, "mode", "mode 7 is not server or client");
 	g_v.mode = SLUICE_VNIC_SERVER;
 	g_v.queues = 0;
-	assert_err(call_vnic_add, -EINVAL, "queues", "queues 0 out of range 1..8");
+	sluice_assert_err(call_vnic_add, -EINVAL, "queues", "queues 0 out of range 1..8");
 	g_v.queues = 9;
-	assert_err(call_vnic_add, -EINVAL, "queues", "queues 9 out of range 1..8");
+	sluice_assert_err(call_vnic_add, -EINVAL, "queues", "queues 9 out of range 1..8");
 	g_v = vnic("vm3", "/s", "00:00:00:00:00:00");
-	assert_err(call_vnic_add, -EINVAL, "mac", "mac must not be 00:00:00:00:00:00");
+	sluice_assert_err(call_vnic_add, -EINVAL, "mac", "mac must not be 00:00:00:00:00:00");
 	g_v = vnic("vm3", "/s", "01:00:5e:00:00:01");
-	assert_err(call_vnic_add, -EINVAL, "mac", "mac must not be a multicast address");
+	sluice_assert_err(call_vnic_add, -EINVAL, "mac", "mac must not be a multicast address");
 	assert_int_equal(acme->nb_vnics, 1);
 
 	/* The ethdev name must fit DPDK's device names, and be the host's only one. */
 	assert_int_equal(sluice_vnic_dev_name("acme", "vm1", name, sizeof(name)), 18);
 	assert_string_equal(name, "net_vhost_acme_vm1");
-	g_t = tenant(cfg, "a-tenant-with-a-name-of-thirty1");
+	g_t = sluice_test_tenant(cfg, "a-tenant-with-a-name-of-thirty1");
 	g_v = vnic("a-vnic-with-a-long-name-too", "/s", "02:00:00:00:00:09");
-	assert_err(call_vnic_add, -EINVAL, "name",
-		   "vnic ethdev name 'net_vhost_a-tenant-with-a-name-of-thirty1_a-vnic-with-a-long-"
-		   "name-too' is longer than 63 characters; shorten the tenant or vnic name");
-	g_t = tenant(cfg, "a_b");
+	sluice_assert_err(
+	    call_vnic_add, -EINVAL, "name",
+	    "vnic ethdev name 'net_vhost_a-tenant-with-a-name-of-thirty1_a-vnic-with-a-long-"
+	    "name-too' is longer than 63 characters; shorten the tenant or vnic name");
+	g_t = sluice_test_tenant(cfg, "a_b");
 	g_v = vnic("c", "/s1", "02:00:00:00:00:0a");
 	assert_int_equal(call_vnic_add(&err), 0);
-	g_t = tenant(cfg, "a");
+	g_t = sluice_test_tenant(cfg, "a");
 	g_v = vnic("b_c", "/s2", "02:00:00:00:00:0b");
-	assert_err(call_vnic_add, -EEXIST, "name",
-		   "vnic ethdev name 'net_vhost_a_b_c' is also tenant 'a_b' vnic 'c'; rename one");
+	sluice_assert_err(
+	    call_vnic_add, -EEXIST, "name",
+	    "vnic ethdev name 'net_vhost_a_b_c' is also tenant 'a_b' vnic 'c'; rename one");
 	sluice_config_free(cfg);
 }
 
 static void test_vnic_limit_del_clone(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(0), *c;
-	struct sluice_tenant *t = tenant(cfg, "big");
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "big");
 	struct sluice_err err;
 	char sock[32], mac[18];
 	unsigned int i;
@@ -189,9 +179,9 @@ static void test_vnic_limit_del_clone(void **state)
 		assert_int_equal(sluice_model_vnic_add(cfg, t, &g_v, &err), 0);
 	}
 	g_cfg = cfg;
-	g_t = tenant(cfg, "more");
+	g_t = sluice_test_tenant(cfg, "more");
 	g_v = vnic("x", "/s/x", "02:00:00:01:00:00");
-	assert_err(call_vnic_add, -ENOSPC, "", "too many vnics (limit 256)");
+	sluice_assert_err(call_vnic_add, -ENOSPC, "", "too many vnics (limit 256)");
 
 	/* Delete keeps the order of the rest, and frees the name, socket and MAC. */
 	assert_int_equal(sluice_model_vnic_del(t, "v1", &err), 0);
@@ -236,7 +226,7 @@ static struct sluice_match match(enum sluice_match_kind kind, uint16_t port, uin
 static void test_uplink(void **state)
 {
 	struct sluice_config *cfg = sluice_config_new(2);
-	struct sluice_tenant *t = tenant(cfg, "acme");
+	struct sluice_tenant *t = sluice_test_tenant(cfg, "acme");
 	struct sluice_match m;
 	struct sluice_err err;
 
@@ -247,24 +237,27 @@ static void test_uplink(void **state)
 	g_u.kind = SLUICE_UPLINK_VLAN;
 	g_u.port = 1;
 	g_u.vlan = 100;
-	assert_err(call_uplink_set, -EINVAL, "vlan",
-		   "uplink vlan 100 needs the tenant's match {port: 1, vlan: 100}, which brings its "
-		   "frames back");
+	sluice_assert_err(
+	    call_uplink_set, -EINVAL, "vlan",
+	    "uplink vlan 100 needs the tenant's match {port: 1, vlan: 100}, which brings its "
+	    "frames back");
 	m = match(SLUICE_MATCH_VLAN, 1, 100, 0);
 	assert_int_equal(sluice_model_match_add(cfg, t, &m, &err), 0);
 	assert_int_equal(call_uplink_set(&err), 0);
 	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_VLAN);
 	assert_int_equal(t->uplink.vlan, 100);
 	g_u.vlan = 0;
-	assert_err(call_uplink_set, -EINVAL, "vlan", "vlan 0 out of range 1..4094");
+	sluice_assert_err(call_uplink_set, -EINVAL, "vlan", "vlan 0 out of range 1..4094");
 	g_u.vlan = 100;
 	g_u.port = 2;
-	assert_err(call_uplink_set, -EINVAL, "port", "uplink port 2 does not exist (ports are 0..1)");
+	sluice_assert_err(call_uplink_set, -EINVAL, "port",
+			  "uplink port 2 does not exist (ports are 0..1)");
 	g_u.port = 0;
 	g_u.kind = SLUICE_UPLINK_PORT;
-	assert_err(call_uplink_set, -EINVAL, "port",
-		   "uplink port 0 untagged needs the tenant's match {port: 0}, which brings its "
-		   "frames back");
+	sluice_assert_err(
+	    call_uplink_set, -EINVAL, "port",
+	    "uplink port 0 untagged needs the tenant's match {port: 0}, which brings its "
+	    "frames back");
 	m = match(SLUICE_MATCH_PORT, 0, 0, 0);
 	assert_int_equal(sluice_model_match_add(cfg, t, &m, &err), 0);
 	assert_int_equal(call_uplink_set(&err), 0);
@@ -274,14 +267,16 @@ static void test_uplink(void **state)
 	g_u.kind = SLUICE_UPLINK_VXLAN;
 	g_u.port = 1;
 	g_u.vxlan.vni = 42;
-	assert_err(call_uplink_set, -EINVAL, "src_mac", "src_mac must not be 00:00:00:00:00:00");
+	sluice_assert_err(call_uplink_set, -EINVAL, "src_mac",
+			  "src_mac must not be 00:00:00:00:00:00");
 	assert_int_equal(sluice_model_parse_mac("02:00:00:00:00:01", g_u.vxlan.src_mac), 0);
 	assert_int_equal(sluice_model_parse_mac("02:00:00:00:00:02", g_u.vxlan.dst_mac), 0);
 	g_u.vxlan.src_ip = htonl(0xc0000201);
 	g_u.vxlan.dst_ip = htonl(0xc0000202);
-	assert_err(call_uplink_set, -EINVAL, "vni",
-		   "uplink vni 42 needs the tenant's match {vni: 42} (or {port: 1, vni: 42}), which "
-		   "brings its frames back");
+	sluice_assert_err(
+	    call_uplink_set, -EINVAL, "vni",
+	    "uplink vni 42 needs the tenant's match {vni: 42} (or {port: 1, vni: 42}), which "
+	    "brings its frames back");
 	/* The failed calls left the PORT uplink in place. */
 	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_PORT);
 	m = match(SLUICE_MATCH_VNI, SLUICE_PORT_ANY, 0, 42);
@@ -290,7 +285,7 @@ static void test_uplink(void **state)
 	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_VXLAN);
 	assert_int_equal(t->uplink.vxlan.vni, 42);
 	g_u.kind = (enum sluice_uplink_kind)9;
-	assert_err(call_uplink_set, -EINVAL, "uplink", "unknown uplink kind 9");
+	sluice_assert_err(call_uplink_set, -EINVAL, "uplink", "unknown uplink kind 9");
 	g_u.kind = SLUICE_UPLINK_NONE;
 	assert_int_equal(call_uplink_set(&err), 0);
 	assert_int_equal(t->uplink.kind, SLUICE_UPLINK_NONE);
@@ -312,24 +307,26 @@ static void test_switch_action(void **state)
 
 	(void)state;
 	g_cfg = cfg;
-	g_t = tenant(cfg, "acme");
+	g_t = sluice_test_tenant(cfg, "acme");
 	g_a = (struct sluice_actions){.flags = SLUICE_ACT_COUNT | SLUICE_ACT_METER |
 						SLUICE_ACT_SWITCH,
 				      .meter = {1, 1, 1, 1}};
 	assert_int_equal(call_actions_check(NULL), 0);
 	g_a.flags = SLUICE_ACT_SWITCH | SLUICE_ACT_DROP;
-	assert_err(call_actions_check, -EINVAL, "actions",
-		   "more than one terminal action (drop and switch); give exactly one");
+	sluice_assert_err(call_actions_check, -EINVAL, "actions",
+			  "more than one terminal action (drop and switch); give exactly one");
 	g_a.flags = SLUICE_ACT_SWITCH | SLUICE_ACT_DECAP;
-	assert_err(call_actions_check, -EINVAL, "switch",
-		   "switch cannot be combined with vxlan_decap (the tenant's uplink says how "
-		   "switched frames are wrapped)");
+	sluice_assert_err(
+	    call_actions_check, -EINVAL, "switch",
+	    "switch cannot be combined with vxlan_decap (the tenant's uplink says how "
+	    "switched frames are wrapped)");
 	g_a.flags = SLUICE_ACT_SWITCH | SLUICE_ACT_ENCAP;
-	assert_err(call_actions_check, -EINVAL, "switch",
-		   "switch cannot be combined with vxlan_encap (the tenant's uplink says how "
-		   "switched frames are wrapped)");
+	sluice_assert_err(
+	    call_actions_check, -EINVAL, "switch",
+	    "switch cannot be combined with vxlan_encap (the tenant's uplink says how "
+	    "switched frames are wrapped)");
 	g_a.flags = SLUICE_ACT_SWITCH << 1 | SLUICE_ACT_DROP;
-	assert_err(call_actions_check, -EINVAL, "actions", "unknown action flags 0x100");
+	sluice_assert_err(call_actions_check, -EINVAL, "actions", "unknown action flags 0x100");
 	sluice_config_free(cfg);
 }
 
