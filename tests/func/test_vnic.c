@@ -8,6 +8,7 @@
  * vNIC's queues are spread over two workers.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -35,10 +36,13 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+#include <rte_udp.h>
+#include <rte_vhost.h>
 
 #include "sluice_dp.h"
 #include "sluice_drops.h"
@@ -114,6 +118,8 @@ struct guest {
 	bool server;            /* virtio_user listens (the vNIC is in client mode) */
 	bool running;
 	uint16_t port;
+	const char *devargs;    /* more virtio_user devargs: the features it negotiates */
+	uint64_t tx_offloads;   /* offloads the guest asks of its port on TX */
 };
 
 static struct guest guests[] = {
@@ -121,6 +127,9 @@ static struct guest guests[] = {
 	{"acme", "a3", 1, false, false, 0},  {"bravo", "b1", 1, false, false, 0},
 	{"multi", "mq", 2, false, false, 0}, {"multi", "sq", 1, false, false, 0},
 	{"cli", "c1", 1, true, false, 0},
+	{"feat", "p1", 1, false, false, 0, ",packed_vq=1,mrg_rxbuf=0,in_order=1", 0},
+	{"feat", "p2", 1, false, false, 0, ",mrg_rxbuf=1",
+	 RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM},
 };
 
 static struct guest *guest(const char *name)
@@ -141,12 +150,14 @@ static void guest_start(struct guest *g)
 	uint16_t q;
 
 	snprintf(dev, sizeof(dev), "net_virtio_user_%s", g->name);
-	snprintf(args, sizeof(args), "%s,path=%s/%s.sock,queues=%u%s%s", dev, sock_dir, g->name,
-		 g->queues, g->queues > 1 ? ",cq=1" : "", g->server ? ",server=1" : "");
+	snprintf(args, sizeof(args), "%s,path=%s/%s.sock,queues=%u%s%s%s", dev, sock_dir, g->name,
+		 g->queues, g->queues > 1 ? ",cq=1" : "", g->server ? ",server=1" : "",
+		 g->devargs ? g->devargs : "");
 	assert_int_equal(rte_dev_probe(args), 0);
 	assert_int_equal(rte_eth_dev_get_port_by_name(dev, &g->port), 0);
 	/* A listening guest takes its backend back on the link interrupt. */
 	conf.intr_conf.lsc = g->server;
+	conf.txmode.offloads = g->tx_offloads;
 	assert_int_equal(rte_eth_dev_configure(g->port, g->queues, g->queues, &conf), 0);
 	for (q = 0; q < g->queues; q++) {
 		assert_int_equal(rte_eth_rx_queue_setup(g->port, q, 256, (unsigned int)rte_socket_id(),
@@ -189,7 +200,6 @@ static void wait_link(struct sluice_dp *dp, const struct guest *g, bool up)
 
 /* ---- data plane --------------------------------------------------------------------- */
 
-static int fds_before;
 
 static struct sluice_dp *dp_new(uint16_t workers)
 {
@@ -687,6 +697,104 @@ static void test_multiqueue(void **state)
 	dp_end(dp);
 }
 
+/* A UDP/IPv4 frame of `len` bytes; its UDP checksum only over the pseudo-header when `partial`. */
+static uint32_t udp_frame(uint8_t *buf, uint32_t len, const char *dst, const char *src,
+			  bool partial)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 14);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint32_t i;
+
+	frame(buf, dst, src, 0);
+	buf[12] = 0x08;
+	buf[13] = 0x00;
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - 14));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(10, 15, 0, 2));
+	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(10, 15, 0, 9));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(40000);
+	udp->dst_port = rte_cpu_to_be_16(7);
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(len - 34));
+	udp->dgram_cksum = 0;
+	for (i = 42; i < len; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	udp->dgram_cksum = partial ? rte_ipv4_phdr_cksum(ip, RTE_MBUF_F_TX_IPV4 |
+							     RTE_MBUF_F_TX_UDP_CKSUM)
+				   : rte_ipv4_udptcp_cksum(ip, udp);
+	return len;
+}
+
+/*
+ * Guests negotiate what they like of what sluice offers: a packed ring
+ * without mergeable buffers (p1) and a split ring with them (p2) exchange
+ * small and full-size frames byte for byte. p2 offloads its UDP checksum
+ * (virtio-net's NEEDS_CSUM): the frame leaves the uplink, and reaches p1,
+ * with the checksum complete.
+ */
+static void test_features(void **state)
+{
+	struct sluice_dp *dp = dp_new(1);
+	struct sluice_vnic_stats vs;
+	struct rte_mbuf *m;
+	uint8_t f[FRAME_MAX], full[FRAME_MAX];
+	uint32_t len;
+
+	(void)state;
+	assert_int_equal(apply_file(dp, "vnic_features.yaml", NULL), 0);
+	guest_start(guest("p1"));
+	guest_start(guest("p2"));
+	wait_link(dp, guest("p1"), true);
+	wait_link(dp, guest("p2"), true);
+
+	len = frame(f, "02:00:00:00:0f:02", "02:00:00:00:0f:01", 0x41);
+	inject(dp, "p1", f, len);
+	expect_one("p2", 0, f, len);
+	len = frame(f, "02:00:00:00:0f:01", "02:00:00:00:0f:02", 0x42);
+	inject(dp, "p2", f, len);
+	expect_one("p1", 0, f, len);
+	len = udp_frame(f, 1514, "02:00:00:00:0f:02", "02:00:00:00:0f:01", false);
+	inject(dp, "p1", f, len);
+	expect_one("p2", 0, f, len);
+	len = udp_frame(f, 1514, "02:00:00:00:0f:01", "02:00:00:00:0f:02", false);
+	inject(dp, "p2", f, len);
+	expect_one("p1", 0, f, len);
+
+	/* Checksum offload: to a MAC nobody has, so flooded to the uplink and p1. */
+	len = udp_frame(f, 300, "02:00:00:00:0f:77", "02:00:00:00:0f:02", true);
+	udp_frame(full, 300, "02:00:00:00:0f:77", "02:00:00:00:0f:02", false);
+	assert_memory_not_equal(f + 40, full + 40, 2);
+	m = mbuf_from(f, len);
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+	{
+		uint64_t before = ep_rx(dp, "p2");
+		unsigned int n;
+
+		assert_int_equal(rte_eth_tx_burst(guest("p2")->port, 0, &m, 1), 1);
+		for (n = 0; ep_rx(dp, "p2") == before && n < POLL_MAX; n++)
+			sluice_dp_worker_poll(dp, 0);
+		assert_int_equal(ep_rx(dp, "p2"), before + 1);
+		sluice_dp_worker_flush(dp, 0);
+	}
+	expect_one("up", 0, full, len);
+	expect_one("p1", 0, full, len);
+
+	assert_int_equal(sluice_dp_vnic_stats(dp, "feat", "p2", &vs), 0);
+	assert_int_equal(vs.rx_pkts, 3);
+	assert_int_equal(vs.tx_pkts, 2);
+	assert_int_equal(sluice_dp_vnic_stats(dp, "feat", "p1", &vs), 0);
+	assert_int_equal(vs.rx_pkts, 2);
+	assert_int_equal(vs.tx_pkts, 3);
+	guest_stop(guest("p1"));
+	guest_stop(guest("p2"));
+	dp_end(dp);
+}
+
 /* Sockets sluice must not take: outside its directory, someone else's, not a socket. */
 static void test_socket_refusals(void **state)
 {
@@ -762,6 +870,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_client_restart),
 		cmocka_unit_test(test_multiqueue),
 		cmocka_unit_test(test_socket_refusals),
+		cmocka_unit_test(test_features),
+		SLUICE_TEST_FDS_UNCHANGED,
 	};
 	/* The uplink is port 0; two TX queues (two workers) onto one multi-producer ring. */
 	const struct sluice_test_ring_ports uplink = {
@@ -784,8 +894,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot create the guests' pool\n");
 		return 1;
 	}
-	fds_before = sluice_test_fd_count();
-	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	/*
+	 * The vhost library opens its event thread's pipes with the first socket
+	 * it serves, once per process: have that happen before the descriptors
+	 * are counted.
+	 */
+	{
+		char warm[128];
+
+		snprintf(warm, sizeof(warm), "%s/warm.sock", sock_dir);
+		if (rte_vhost_driver_register(warm, 0) != 0 || rte_vhost_driver_start(warm) != 0 ||
+		    rte_vhost_driver_unregister(warm) != 0)
+			return 1;
+		unlink(warm);
+	}
+	ret = cmocka_run_group_tests(tests, sluice_test_fd_setup, NULL);
 	rte_eal_cleanup();
 	rmdir(sock_dir);
 	return ret;
