@@ -156,6 +156,13 @@ struct dp_table {
 	 * switched, so only their Ethernet header is checked (dp_parse_l2only).
 	 */
 	bool port_l2only[SLUICE_DP_PORTS];
+	/*
+	 * Shared ports (not vNICs) on which every tenant a frame can belong to
+	 * (by port, VLAN or QinQ; no VNI matched anywhere) only switches and
+	 * never looks past the MACs: the parse stage reads their tags only
+	 * (sluice_parse_l2), an IP header behind them is neither read nor checked.
+	 */
+	bool port_tags_only[SLUICE_DP_PORTS];
 	struct dp_l2 *l2;
 
 	/* Control-side only: names for stats and folding, and the base counts. */

@@ -34,6 +34,7 @@ static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, const struct 
 {
 	uint16_t i, k = 0, n = b->n;
 	uint64_t bytes = 0;
+	bool tags_only = t->port_tags_only[b->port];
 
 	if (t->port_l2only[b->port]) {
 		dp_parse_l2only(w, b);
@@ -46,7 +47,8 @@ static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, const struct 
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i + 2], void *));
 		bytes += m->pkt_len;
-		r = sluice_parse(m, &b->meta[k], dp->vxlan_port);
+		r = tags_only ? sluice_parse_l2(m, &b->meta[k]) :
+				sluice_parse(m, &b->meta[k], dp->vxlan_port);
 		if (unlikely(r != SLUICE_DROP_NONE)) {
 			drop_pkt(w, b, m, r);
 			continue;
