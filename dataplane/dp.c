@@ -156,6 +156,7 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	struct sluice_err err;
 	struct dp_table *t;
 	uint32_t nb_mbufs;
+	uint16_t port;
 	bool zerocopy;
 	size_t sz;
 	int ret;
@@ -191,6 +192,8 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	ret = workers_init(dp);
 	if (ret < 0)
 		goto out_free_workers;
+	for (port = 0; port < SLUICE_DP_PORTS; port++)
+		atomic_init(&dp->vhost_vid[port], -1);
 	{
 		struct sluice_bridge_opts bo = {
 			.sz = sizeof(bo),

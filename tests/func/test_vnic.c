@@ -750,6 +750,71 @@ static void test_uplink_tags_only(void **state)
 }
 
 /*
+ * A guest that does not take its frames: its receive ring fills, the rest
+ * are refused (tx_full), and the vNIC's counters say which went where
+ * (sluice enqueues to the guest itself, past the vhost PMD's counters).
+ */
+static void test_guest_ring_full(void **state)
+{
+	struct sluice_dp *dp = dp_new(1);
+	struct sluice_vnic_stats vs;
+	struct sluice_port_stats ps;
+	uint64_t drops[SLUICE_DROP_MAX];
+	struct frames *got = frames_new();
+	unsigned int i, n = 0, sent = 600, avail;
+	uint8_t f[64];
+	uint32_t len;
+
+	(void)state;
+	avail = rte_mempool_avail_count(guest_pool);
+	assert_int_equal(apply_file(dp, "vnic_tags.yaml", NULL), 0);
+	guest_start(guest("a1"));
+	wait_link(dp, guest("a1"), true);
+	for (i = 0; i < sent; i++) {
+		len = frame(f, "02:00:00:00:0a:01", "02:00:00:00:0c:01", (uint8_t)i);
+		memmove(f + 16, f + 12, len - 12);
+		f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 100;
+		f[20] = (uint8_t)(i >> 8); /* every frame its own */
+		inject(dp, "up", f, len + 4);
+	}
+	for (;;) {
+		struct rte_mbuf *pkts[32];
+		uint16_t k = rte_eth_rx_burst(guest("a1")->port, 0, pkts, RTE_DIM(pkts));
+
+		if (k == 0)
+			break;
+		n += k;
+		rte_pktmbuf_free_bulk(pkts, k);
+	}
+	assert_int_equal(sluice_dp_vnic_stats(dp, "acme", "a1", &vs), 0);
+	assert_int_equal(sluice_dp_port_stats(dp, vs.port, &ps), 0);
+	sluice_dp_drop_stats(dp, drops);
+	fprintf(stderr, "guest ring: %u of %u frames taken\n", n, sent);
+	/* 256 descriptors: the ring takes at most that many, and takes some. */
+	assert_true(n > 0 && n <= 256);
+	assert_int_equal(vs.tx_pkts, n);
+	assert_int_equal(vs.hw_opackets, n);
+	assert_int_equal(vs.hw_oerrors, sent - n);
+	assert_int_equal(ps.hw_opackets, n);
+	assert_int_equal(ps.hw_oerrors, sent - n);
+	assert_int_equal(drops[SLUICE_DROP_TX_FULL], sent - n);
+	/* Taken again once the guest has read its ring. */
+	len = frame(f, "02:00:00:00:0a:01", "02:00:00:00:0c:01", 0x77);
+	memmove(f + 16, f + 12, len - 12);
+	f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 100;
+	inject(dp, "up", f, len + 4);
+	collect("a1", 0, got);
+	assert_int_equal(got->n, 1);
+	assert_int_equal(sluice_dp_vnic_stats(dp, "acme", "a1", &vs), 0);
+	assert_int_equal(vs.hw_opackets, n + 1);
+	guest_stop(guest("a1"));
+	/* The frames came from the test's pool: every one back, refused or not. */
+	assert_int_equal(rte_mempool_avail_count(guest_pool), avail);
+	free(got);
+	dp_end(dp);
+}
+
+/*
  * Two workers: a two-queue vNIC's queues go to one worker each; a
  * single-queue vNIC is sent to by the worker without a queue of its own
  * through a ring that the queue's owner drains.
@@ -939,6 +1004,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_switching),
 		cmocka_unit_test(test_client_restart),
 		cmocka_unit_test(test_uplink_tags_only),
+		cmocka_unit_test(test_guest_ring_full),
 		cmocka_unit_test(test_multiqueue),
 		cmocka_unit_test(test_socket_refusals),
 	};
