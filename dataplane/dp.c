@@ -86,9 +86,8 @@ static int workers_init(struct sluice_dp *dp)
 							  (int)rte_socket_id());
 			if (w->txb[port] == NULL)
 				return -ENOMEM;
+			/* A plain array of dp->burst frames: dp_tx_flush() sends it and counts. */
 			rte_eth_tx_buffer_init(w->txb[port], dp->burst);
-			rte_eth_tx_buffer_set_err_callback(w->txb[port], rte_eth_tx_buffer_count_callback,
-							   &w->st.drops[SLUICE_DROP_TX_FULL]);
 		}
 		if (rte_rcu_qsbr_thread_register(dp->qsbr, i) != 0)
 			return -EINVAL;
