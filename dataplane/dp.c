@@ -86,9 +86,8 @@ static int workers_init(struct sluice_dp *dp)
 							  (int)rte_socket_id());
 			if (w->txb[port] == NULL)
 				return -ENOMEM;
+			/* A plain array of dp->burst frames: dp_tx_flush() sends it and counts. */
 			rte_eth_tx_buffer_init(w->txb[port], dp->burst);
-			rte_eth_tx_buffer_set_err_callback(w->txb[port], rte_eth_tx_buffer_count_callback,
-							   &w->st.drops[SLUICE_DROP_TX_FULL]);
 		}
 		if (rte_rcu_qsbr_thread_register(dp->qsbr, i) != 0)
 			return -EINVAL;
@@ -156,6 +155,7 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	struct sluice_err err;
 	struct dp_table *t;
 	uint32_t nb_mbufs;
+	uint16_t port;
 	bool zerocopy;
 	size_t sz;
 	int ret;
@@ -191,6 +191,8 @@ struct sluice_dp *sluice_dp_create(const struct sluice_dp_opts *opts)
 	ret = workers_init(dp);
 	if (ret < 0)
 		goto out_free_workers;
+	for (port = 0; port < SLUICE_DP_PORTS; port++)
+		atomic_init(&dp->vhost_vid[port], -1);
 	{
 		struct sluice_bridge_opts bo = {
 			.sz = sizeof(bo),

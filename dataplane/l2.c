@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -146,15 +147,77 @@ static int queues_build(struct sluice_dp *dp, struct dp_l2 *l2, const bool *in_t
 	return 0;
 }
 
+/* Nothing of the tenant's reads the parsed L3/L4 fields of its guests' frames. */
+static bool tenant_l2only(const struct sluice_tenant *tn)
+{
+	const struct sluice_uplink *u = &tn->uplink;
+
+	return tn->nb_flows == 0 && tn->nb_rules == 0 &&
+	       !(tn->default_actions.flags & (SLUICE_ACT_DECAP | SLUICE_ACT_ENCAP)) &&
+	       !(u->kind == SLUICE_UPLINK_VXLAN && u->vxlan.udp_src == 0);
+}
+
+/*
+ * ... nor of its frames from a shared port: it switches them, and a VXLAN
+ * uplink would need the outer UDP header to take the VNI off.
+ */
+static bool tenant_tags_only(const struct sluice_tenant *tn)
+{
+	return tenant_l2only(tn) && (tn->default_actions.flags & SLUICE_ACT_SWITCH) &&
+	       tn->uplink.kind != SLUICE_UPLINK_VXLAN;
+}
+
+static void count_tenant(uint32_t *nb, uint32_t *bad, const bool *ok, uint16_t ti1)
+{
+	(*nb)++;
+	*bad += !ok[ti1 - 1];
+}
+
+/* t->port_tags_only: every tenant that a frame on the port can belong to is tags-only. */
+static int ports_tags_only(struct sluice_dp *dp, struct dp_table *t,
+			   const struct sluice_config *cfg)
+{
+	uint32_t nb[SLUICE_DP_PORTS] = { 0 }, bad[SLUICE_DP_PORTS] = { 0 };
+	uint32_t i, iter = 0;
+	const void *key;
+	void *data;
+	uint16_t p, v;
+	bool *ok;
+
+	if (t->has_vni || cfg->nb_tenants == 0)
+		return 0;
+	ok = calloc(cfg->nb_tenants, sizeof(*ok));
+	if (ok == NULL)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nb_tenants; i++)
+		ok[i] = tenant_tags_only(&cfg->tenants[i]);
+	for (p = 0; p < dp->nb_ports && p < SLUICE_DP_PORTS; p++) {
+		if (t->port_tenant[p])
+			count_tenant(&nb[p], &bad[p], ok, t->port_tenant[p]);
+		for (v = 0; t->vlan_tenant != NULL && v < 4096; v++)
+			if (t->vlan_tenant[p][v])
+				count_tenant(&nb[p], &bad[p], ok, t->vlan_tenant[p][v]);
+	}
+	/* QinQ keys carry their port (never "any": the lookup asks for the frame's port). */
+	while (t->has_qinq && rte_hash_iterate(t->ext_tenant, &key, &data, &iter) >= 0) {
+		const struct ext_key *k = key;
+
+		if (k->kind == EXT_QINQ && k->port < SLUICE_DP_PORTS)
+			count_tenant(&nb[k->port], &bad[k->port], ok,
+				     (uint16_t)((uintptr_t)data + 1));
+	}
+	for (p = 0; p < dp->nb_ports && p < SLUICE_DP_PORTS; p++)
+		t->port_tags_only[p] = !t->port_owned[p] && nb[p] > 0 && bad[p] == 0;
+	free(ok);
+	return 0;
+}
+
 static int tenant_build(struct sluice_dp *dp, struct dp_table *t, struct dp_l2 *l2, uint16_t ti,
 			const struct sluice_tenant *tn, bool *in_table, struct sluice_err *err)
 {
 	struct dp_l2_tenant *lt = &l2->tenants[ti];
 	const struct sluice_uplink *u = &tn->uplink;
-	/* Nothing of the tenant's reads the parsed L3/L4 fields of its guests' frames. */
-	bool l2only = tn->nb_flows == 0 && tn->nb_rules == 0 &&
-		      !(tn->default_actions.flags & (SLUICE_ACT_DECAP | SLUICE_ACT_ENCAP)) &&
-		      !(u->kind == SLUICE_UPLINK_VXLAN && u->vxlan.udp_src == 0);
+	bool l2only = tenant_l2only(tn);
 	uint32_t j;
 
 	lt->vnic_ports = rte_zmalloc("sl_l2vp", sizeof(uint16_t) * (tn->nb_vnics + 1u), 0);
@@ -225,6 +288,9 @@ int dp_l2_build(struct sluice_dp *dp, struct dp_table *t, const struct sluice_co
 		nb_switching += l2->tenants[i].nb_vnics || tn->uplink.kind != SLUICE_UPLINK_NONE;
 	}
 	ret = queues_build(dp, l2, in_table);
+	if (ret < 0)
+		return ret;
+	ret = ports_tags_only(dp, t, cfg);
 	if (ret < 0)
 		return ret;
 	if (nb_switching == 0)
@@ -441,16 +507,27 @@ void dp_l2_service(struct sluice_dp *dp, uint64_t now)
 
 /* ---- The switch stage ------------------------------------------------------ */
 
-/* Move the two MACs (12 bytes) by a tag's length, either way: loads first, then stores. */
+/*
+ * Move the two MACs (12 bytes) by a tag's length, either way: loads first,
+ * then stores. Each MAC is stored as 4 + 2 bytes, the way dp_l2_key() loads
+ * it right after: a load that spans two stores cannot take its bytes from
+ * the store buffer and waits for both to reach the cache.
+ */
 static inline void macs_move(uint8_t *dst, const uint8_t *src)
 {
-	uint64_t a;
-	uint32_t b;
+	uint32_t d0, s0;
+	uint16_t d1, s1;
 
-	memcpy(&a, src, 8);
-	memcpy(&b, src + 8, 4);
-	memcpy(dst, &a, 8);
-	memcpy(dst + 8, &b, 4);
+	memcpy(&d0, src, 4);
+	memcpy(&d1, src + 4, 2);
+	memcpy(&s0, src + 6, 4);
+	memcpy(&s1, src + 10, 2);
+	memcpy(dst, &d0, 4);
+	memcpy(dst + 4, &d1, 2);
+	/* Or the compiler sees a 12-byte move and stores 8 + 4 again. */
+	rte_compiler_barrier();
+	memcpy(dst + 6, &s0, 4);
+	memcpy(dst + 10, &s1, 2);
 }
 
 /* The tenant's frame from its uplink, without the uplink's tag or outer headers. */

@@ -389,3 +389,20 @@ enum sluice_drop sluice_parse(const struct rte_mbuf *m, struct sluice_pkt *p, ui
 		return parse_vxlan(&c, p);
 	return SLUICE_DROP_NONE;
 }
+
+enum sluice_drop sluice_parse_l2(const struct rte_mbuf *m, struct sluice_pkt *p)
+{
+	uint8_t scratch[sizeof(struct rte_ipv6_hdr)];
+	uint16_t vid[VLAN_MAX] = { 0, 0 };
+	struct cursor c = { .m = m, .off = 0, .end = rte_pktmbuf_pkt_len(m), .scratch = scratch };
+	enum sluice_drop rc;
+	uint16_t type;
+
+	memset(p, 0, sizeof(*p));
+	rc = parse_l2(&c, &type, vid, &p->nb_vlans);
+	if (rc != SLUICE_DROP_NONE)
+		return rc;
+	p->outer_vlan = vid[0];
+	p->inner_vlan = vid[1];
+	return SLUICE_DROP_NONE;
+}

@@ -273,7 +273,12 @@ int sluice_dp_classify(struct sluice_dp *dp, uint16_t port, const struct sluice_
 struct sluice_port_stats {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts;
-	/** From the ethdev itself (rte_eth_stats_get). */
+	/**
+	 * From the ethdev itself (rte_eth_stats_get). A vNIC's frames to the guest
+	 * do not go through its PMD (workers enqueue them with rte_vhost): for a
+	 * vNIC, hw_opackets and hw_oerrors are the frames the guest's ring took
+	 * and had no room for, as sluice counted them (the PMD's own stay 0).
+	 */
 	uint64_t hw_ipackets, hw_opackets, hw_imissed, hw_ierrors, hw_oerrors, hw_rx_nombuf;
 };
 
@@ -347,7 +352,12 @@ struct sluice_vnic_stats {
 	bool link_up;
 	/** Data plane counters: frames from the guest, frames to it. */
 	uint64_t rx_pkts, rx_bytes, tx_pkts;
-	/** The vhost port's own counters (rte_eth_stats_get); oerrors: the guest's ring was full. */
+	/**
+	 * hw_ipackets: the vhost port's own count (rte_eth_stats_get). hw_opackets,
+	 * hw_oerrors: frames the guest's ring took, and refused because it was
+	 * full, as sluice_port_stats has them (since the port's creation or the
+	 * last clear).
+	 */
 	uint64_t hw_ipackets, hw_opackets, hw_oerrors;
 };
 

@@ -156,6 +156,13 @@ struct dp_table {
 	 * switched, so only their Ethernet header is checked (dp_parse_l2only).
 	 */
 	bool port_l2only[SLUICE_DP_PORTS];
+	/*
+	 * Shared ports (not vNICs) on which every tenant a frame can belong to
+	 * (by port, VLAN or QinQ; no VNI matched anywhere) only switches and
+	 * never looks past the MACs: the parse stage reads their tags only
+	 * (sluice_parse_l2), an IP header behind them is neither read nor checked.
+	 */
+	bool port_tags_only[SLUICE_DP_PORTS];
 	struct dp_l2 *l2;
 
 	/* Control-side only: names for stats and folding, and the base counts. */
@@ -173,6 +180,7 @@ struct dp_worker_stats {
 	uint64_t rx_pkts[SLUICE_DP_PORTS];
 	uint64_t rx_bytes[SLUICE_DP_PORTS];
 	uint64_t tx_pkts[SLUICE_DP_PORTS];
+	uint64_t tx_missed[SLUICE_DP_PORTS]; /* vNICs: the guest's ring had no room (also tx_full) */
 	uint64_t drops[SLUICE_DROP_MAX];
 	uint64_t stage_cyc[SLUICE_STAGE_MAX];
 	uint64_t stage_pkts;
@@ -206,6 +214,8 @@ struct dp_worker {
 	 */
 	uint16_t txq_of[SLUICE_DP_PORTS];
 	struct rte_ring *tx_ring[SLUICE_DP_PORTS];
+	/* vNIC ports: frames go to the guest with rte_vhost_enqueue_burst() (dp_tx_flush). */
+	bool tx_vhost[SLUICE_DP_PORTS];
 	struct rte_eth_dev_tx_buffer *txb[SLUICE_DP_PORTS];
 	struct rte_ring *learn;      /* L2 learn requests to the control thread */
 	uint64_t table_gen;          /* generation of the table last used */
@@ -242,11 +252,18 @@ static inline void dp_drop(struct dp_worker *w, struct burst *b, struct rte_mbuf
 	b->drop[b->nb_drop++] = m;
 }
 
+/* Send what the worker buffered for `port` (worker.c). */
+void dp_tx_flush(struct dp_worker *w, uint16_t port);
+
 /* Queue one packet for `port`: buffered on the worker's own queue, or handed over. */
 static inline void dp_tx(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	if (likely(w->tx_ring[port] == NULL)) {
-		w->st.tx_pkts[port] += rte_eth_tx_buffer(port, w->txq_of[port], w->txb[port], m);
+		struct rte_eth_dev_tx_buffer *b = w->txb[port];
+
+		b->pkts[b->length++] = m;
+		if (b->length == b->size)
+			dp_tx_flush(w, port);
 	} else if (unlikely(rte_ring_mp_enqueue(w->tx_ring[port], m) != 0)) {
 		w->st.drops[SLUICE_DROP_TX_FULL]++;
 		rte_pktmbuf_free(m);
@@ -369,6 +386,12 @@ struct sluice_dp {
 	/* vNIC ports by port id; link_up is written by the vhost thread. */
 	struct dp_vnic vnics[SLUICE_DP_PORTS];
 	_Atomic bool link_up[SLUICE_DP_PORTS];
+	/*
+	 * The guest's vhost device id while one is attached, else -1: set before
+	 * link_up, cleared after it by the vhost thread, which then waits for
+	 * the workers (RCU) before the library may free the device.
+	 */
+	_Atomic int vhost_vid[SLUICE_DP_PORTS];
 	uint16_t vnic_rr;            /* spreads vNICs' first queues over workers */
 	struct dp_l2_ctl_stats l2_st;
 	uint64_t next_age;

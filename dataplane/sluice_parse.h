@@ -77,6 +77,21 @@ struct sluice_pkt {
 enum sluice_drop sluice_parse(const struct rte_mbuf *m, struct sluice_pkt *p,
 			      uint16_t vxlan_port);
 
+/**
+ * Parse only the Ethernet header and its VLAN tags (up to two), for frames
+ * whose tenant is found by port or VLAN and that nothing reads past the MACs
+ * (switched frames of a tenant without flows or rules). Refuses what
+ * sluice_parse() refuses at L2, with the same reasons; never reads the
+ * payload, so an IP header there is neither checked nor seen.
+ *
+ * @param m  the packet (any number of segments).
+ * @param p  on success: nb_vlans, outer_vlan and inner_vlan as sluice_parse()
+ *           sets them, every other field zero (family 0, no flags).
+ * @return SLUICE_DROP_NONE (0), SLUICE_DROP_ETH_TRUNC, SLUICE_DROP_VLAN_TRUNC
+ *         or SLUICE_DROP_VLAN_TOO_MANY.
+ */
+enum sluice_drop sluice_parse_l2(const struct rte_mbuf *m, struct sluice_pkt *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,6 +26,7 @@ static void worker_sum(const struct sluice_dp *dp, struct dp_worker_stats *s)
 			s->rx_pkts[k] += w->rx_pkts[k];
 			s->rx_bytes[k] += w->rx_bytes[k];
 			s->tx_pkts[k] += w->tx_pkts[k];
+			s->tx_missed[k] += w->tx_missed[k];
 		}
 		for (k = 0; k < SLUICE_DROP_MAX; k++)
 			s->drops[k] += w->drops[k];
@@ -51,6 +52,7 @@ void dp_port_stats_restart(struct sluice_dp *dp, uint16_t port)
 	dp->zero.rx_pkts[port] = s.rx_pkts[port];
 	dp->zero.rx_bytes[port] = s.rx_bytes[port];
 	dp->zero.tx_pkts[port] = s.tx_pkts[port];
+	dp->zero.tx_missed[port] = s.tx_missed[port];
 	memset(&dp->port_zero[port], 0, sizeof(dp->port_zero[port]));
 }
 
@@ -75,6 +77,11 @@ int sluice_dp_port_stats(struct sluice_dp *dp, uint16_t port, struct sluice_port
 		st->hw_ierrors = hw.ierrors - z->hw_ierrors;
 		st->hw_oerrors = hw.oerrors - z->hw_oerrors;
 		st->hw_rx_nombuf = hw.rx_nombuf - z->hw_rx_nombuf;
+	}
+	/* A vNIC's transmit bypasses its PMD (port_send): what went to the guest is ours to count. */
+	if (dp->vnics[port].used) {
+		st->hw_opackets = st->tx_pkts;
+		st->hw_oerrors = s.tx_missed[port] - dp->zero.tx_missed[port];
 	}
 	return 0;
 }
@@ -218,11 +225,11 @@ int sluice_dp_vnic_stats(struct sluice_dp *dp, const char *tenant, const char *v
 		st->rx_pkts = ps.rx_pkts;
 		st->rx_bytes = ps.rx_bytes;
 		st->tx_pkts = ps.tx_pkts;
-		if (rte_eth_stats_get(port, &hw) == 0) {
+		if (rte_eth_stats_get(port, &hw) == 0)
 			st->hw_ipackets = hw.ipackets;
-			st->hw_opackets = hw.opackets;
-			st->hw_oerrors = hw.oerrors;
-		}
+		/* Sent past the PMD (see sluice_dp_port_stats). */
+		st->hw_opackets = ps.hw_opackets;
+		st->hw_oerrors = ps.hw_oerrors;
 		ret = 0;
 	}
 	pthread_mutex_unlock(&dp->lock);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <rte_dev.h>
+#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_vhost.h>
@@ -101,15 +102,31 @@ void dp_vnics_unretire(struct sluice_dp *dp)
 		dp->vnics[p].retiring = false;
 }
 
+/*
+ * The vhost PMD calls this from its new_device and destroy_device (vhost
+ * thread), after its own queues start or stop and before the library goes
+ * on. Workers send to the guest with the device id themselves (port_send):
+ * going down, no worker may still use the old id when this returns.
+ */
 static int on_lsc(uint16_t port, enum rte_eth_event_type ev, void *arg, void *param)
 {
 	struct sluice_dp *dp = arg;
 	struct rte_eth_link link;
+	int vid;
 
 	RTE_SET_USED(ev);
 	RTE_SET_USED(param);
-	if (port < SLUICE_DP_PORTS && rte_eth_link_get_nowait(port, &link) == 0)
-		atomic_store(&dp->link_up[port], link.link_status == RTE_ETH_LINK_UP);
+	if (port >= SLUICE_DP_PORTS || rte_eth_link_get_nowait(port, &link) != 0)
+		return 0;
+	if (link.link_status == RTE_ETH_LINK_UP) {
+		vid = rte_eth_vhost_get_vid_from_port_id(port);
+		atomic_store(&dp->vhost_vid[port], vid);
+		atomic_store(&dp->link_up[port], vid >= 0);
+	} else {
+		atomic_store(&dp->link_up[port], false);
+		atomic_store(&dp->vhost_vid[port], -1);
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	}
 	return 0;
 }
 
@@ -118,8 +135,10 @@ static void rings_free(struct sluice_dp *dp, struct dp_vnic *d)
 	struct rte_mbuf *m;
 	uint16_t q, i;
 
-	for (i = 0; i < dp->nb_workers; i++)
+	for (i = 0; i < dp->nb_workers; i++) {
 		dp->workers[i].tx_ring[d->port] = NULL;
+		dp->workers[i].tx_vhost[d->port] = false;
+	}
 	for (q = 0; q < SLUICE_VNIC_QUEUES_MAX; q++) {
 		if (d->txr[q] == NULL)
 			continue;
@@ -138,6 +157,7 @@ static void port_remove(struct sluice_dp *dp, struct dp_vnic *d)
 	unsigned int tries;
 
 	atomic_store(&dp->link_up[d->port], false);
+	atomic_store(&dp->vhost_vid[d->port], -1);
 	/* -EAGAIN while the vhost thread runs the callback: it returns soon. */
 	for (tries = 0; tries < 100000; tries++)
 		if (rte_eth_dev_callback_unregister(d->port, RTE_ETH_EVENT_INTR_LSC, on_lsc, dp) !=
@@ -225,6 +245,7 @@ static int port_setup(struct sluice_dp *dp, struct dp_vnic *d)
 		struct dp_worker *w = &dp->workers[i];
 
 		w->tx_ring[d->port] = NULL;
+		w->tx_vhost[d->port] = true;
 		w->txq_of[d->port] = i < d->queues ? i : UINT16_MAX;
 		if (i < d->queues)
 			continue;

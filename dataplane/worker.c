@@ -16,6 +16,7 @@
 #include <rte_ip.h>
 #include <rte_prefetch.h>
 #include <rte_udp.h>
+#include <rte_vhost.h>
 
 #include "sluice_dp_priv.h"
 
@@ -34,6 +35,7 @@ static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, const struct 
 {
 	uint16_t i, k = 0, n = b->n;
 	uint64_t bytes = 0;
+	bool tags_only = t->port_tags_only[b->port];
 
 	if (t->port_l2only[b->port]) {
 		dp_parse_l2only(w, b);
@@ -46,7 +48,8 @@ static void stage_parse(struct sluice_dp *dp, struct dp_worker *w, const struct 
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(b->pkts[i + 2], void *));
 		bytes += m->pkt_len;
-		r = sluice_parse(m, &b->meta[k], dp->vxlan_port);
+		r = tags_only ? sluice_parse_l2(m, &b->meta[k]) :
+				sluice_parse(m, &b->meta[k], dp->vxlan_port);
 		if (unlikely(r != SLUICE_DROP_NONE)) {
 			drop_pkt(w, b, m, r);
 			continue;
@@ -504,6 +507,51 @@ out_unlock:
 	return ret;
 }
 
+/*
+ * n frames to TX queue q of `port`; unsent ones are dropped (tx_full). A
+ * vNIC's go straight to the guest's receive ring through the vhost library,
+ * which copies them (and checks every guest address it writes to): the
+ * PMD's transmit would count and free them one by one. Nothing is sent
+ * while no guest is attached (vhost_vid -1, seen before the library frees
+ * the device: on_lsc waits for the workers).
+ */
+static void port_send(struct dp_worker *w, uint16_t port, uint16_t q, struct rte_mbuf **pkts,
+		      uint16_t n)
+{
+	uint16_t sent = 0, want, k;
+
+	if (w->tx_vhost[port]) {
+		int vid = atomic_load_explicit(&w->dp->vhost_vid[port], memory_order_acquire);
+
+		/* The library takes at most 32 a call. */
+		while (vid >= 0 && sent < n) {
+			want = (uint16_t)RTE_MIN(n - sent, 32);
+			k = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), pkts + sent, want);
+			sent = (uint16_t)(sent + k);
+			if (k < want)
+				break;
+		}
+		/* Copied or refused, every frame is done with. */
+		rte_pktmbuf_free_bulk(pkts, n);
+		w->st.tx_missed[port] += n - sent;
+	} else {
+		sent = rte_eth_tx_burst(port, q, pkts, n);
+		if (unlikely(sent < n))
+			rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	}
+	w->st.tx_pkts[port] += sent;
+	w->st.drops[SLUICE_DROP_TX_FULL] += n - sent;
+}
+
+void dp_tx_flush(struct dp_worker *w, uint16_t port)
+{
+	struct rte_eth_dev_tx_buffer *b = w->txb[port];
+	uint16_t n = b->length;
+
+	b->length = 0;
+	port_send(w, port, w->txq_of[port], b->pkts, n);
+}
+
 void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker)
 {
 	struct dp_worker *w = &dp->workers[worker];
@@ -512,28 +560,21 @@ void sluice_dp_worker_flush(struct sluice_dp *dp, uint16_t worker)
 	/* Empty buffers (ports gone, ports never used) cost a test and no call. */
 	for (port = 0; port < SLUICE_DP_PORTS; port++)
 		if (w->txb[port]->length)
-			w->st.tx_pkts[port] +=
-				rte_eth_tx_buffer_flush(port, w->txq_of[port], w->txb[port]);
+			dp_tx_flush(w, port);
 }
 
 /* Send what other workers handed over for the vNIC TX queues this worker owns. */
 static void drain_rings(struct dp_worker *w, const struct dp_table *t)
 {
 	struct rte_mbuf *pkts[SLUICE_DP_BURST_MAX];
-	uint16_t i, n, sent;
+	uint16_t i, n;
 
 	for (i = 0; i < t->l2->nb_drain[w->id]; i++) {
 		const struct dp_drain *d = &t->l2->drain[w->id][i];
 
 		n = (uint16_t)rte_ring_sc_dequeue_burst(d->ring, (void **)pkts, RTE_DIM(pkts), NULL);
-		if (n == 0)
-			continue;
-		sent = rte_eth_tx_burst(d->port, d->queue, pkts, n);
-		w->st.tx_pkts[d->port] += sent;
-		if (unlikely(sent < n)) {
-			w->st.drops[SLUICE_DROP_TX_FULL] += n - sent;
-			rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-		}
+		if (n != 0)
+			port_send(w, d->port, d->queue, pkts, n);
 	}
 }
 

@@ -311,8 +311,8 @@ def main():
                     help="least on-CPU share of the switch's core for a clean window")
     ap.add_argument("--vm-share", type=float, default=0.90,
                     help="least on-CPU share of the VM's thread for a clean window (it "
-                         "shares CPU 0 with the switch's own main thread: sluice's takes "
-                         "about 5%%)")
+                         "shares CPU 0 with the switch's own control threads: sluice's take "
+                         "under 1%% when idle)")
     ap.add_argument("--min-share", type=float, default=0.5,
                     help="least on-CPU share of a window used for the per-CPU figure")
     ap.add_argument("--warmup", type=float, default=2.0)

@@ -613,6 +613,128 @@ static void test_client_restart(void **state)
 }
 
 /*
+ * A switch-only tenant alone on its uplink port: the port's frames are read
+ * up to their VLAN tags, so a frame whose IP header is bad still reaches the
+ * guest (as through any L2 switch), while bad tags are refused as before.
+ * With a tenant that has rules on another VLAN of the port, the port is
+ * parsed whole again and the same frame is refused.
+ */
+static void test_uplink_tags_only(void **state)
+{
+	struct sluice_dp *dp = dp_new(1);
+	uint64_t drops[SLUICE_DROP_MAX];
+	struct frames *got = frames_new();
+	uint8_t bad_ip[64], three[64], untagged[64];
+	uint32_t len;
+	int round;
+
+	(void)state;
+	/* VLAN 100 to a1, IPv4 claiming 256 bytes in a 64-byte frame. */
+	len = frame(bad_ip, "02:00:00:00:0a:01", "02:00:00:00:0c:01", 0x11);
+	memmove(bad_ip + 16, bad_ip + 12, len - 12);
+	bad_ip[12] = 0x81, bad_ip[13] = 0x00, bad_ip[14] = 0x00, bad_ip[15] = 100;
+	bad_ip[16] = 0x08, bad_ip[17] = 0x00, bad_ip[18] = 0x45, bad_ip[19] = 0x00;
+	bad_ip[20] = 0x01, bad_ip[21] = 0x00;
+	len += 4;
+	memcpy(untagged, bad_ip, 12);
+	memcpy(untagged + 12, bad_ip + 16, len - 16);
+	/* Three 802.1Q tags. */
+	memcpy(three, bad_ip, len);
+	three[16] = 0x81, three[17] = 0x00, three[18] = 0x00, three[19] = 100;
+	three[20] = 0x81, three[21] = 0x00;
+
+	for (round = 0; round < 2; round++) {
+		assert_int_equal(apply_file(dp, round ? "vnic_tags_rules.yaml" : "vnic_tags.yaml",
+					    NULL), 0);
+		if (round == 0)
+			guest_start(guest("a1"));
+		wait_link(dp, guest("a1"), true);
+		sluice_dp_clear_stats(dp);
+		inject(dp, "up", bad_ip, len);
+		inject(dp, "up", three, len);
+		collect("a1", 0, got);
+		if (round == 0) {
+			assert_int_equal(got->n, 1);
+			assert_int_equal(got->len[0], len - 4);
+			assert_memory_equal(got->data[0], untagged, len - 4);
+		} else {
+			assert_int_equal(got->n, 0);
+		}
+		sluice_dp_drop_stats(dp, drops);
+		assert_int_equal(drops[SLUICE_DROP_VLAN_TOO_MANY], 1);
+		assert_int_equal(drops[SLUICE_DROP_IPV4_BAD_LEN], round);
+	}
+	guest_stop(guest("a1"));
+	free(got);
+	dp_end(dp);
+}
+
+/*
+ * A guest that does not take its frames: its receive ring fills, the rest
+ * are refused (tx_full), and the vNIC's counters say which went where
+ * (sluice enqueues to the guest itself, past the vhost PMD's counters).
+ */
+static void test_guest_ring_full(void **state)
+{
+	struct sluice_dp *dp = dp_new(1);
+	struct sluice_vnic_stats vs;
+	struct sluice_port_stats ps;
+	uint64_t drops[SLUICE_DROP_MAX];
+	struct frames *got = frames_new();
+	unsigned int i, n = 0, sent = 600, avail;
+	uint8_t f[64];
+	uint32_t len;
+
+	(void)state;
+	avail = rte_mempool_avail_count(guest_pool);
+	assert_int_equal(apply_file(dp, "vnic_tags.yaml", NULL), 0);
+	guest_start(guest("a1"));
+	wait_link(dp, guest("a1"), true);
+	for (i = 0; i < sent; i++) {
+		len = frame(f, "02:00:00:00:0a:01", "02:00:00:00:0c:01", (uint8_t)i);
+		memmove(f + 16, f + 12, len - 12);
+		f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 100;
+		f[20] = (uint8_t)(i >> 8); /* every frame its own */
+		inject(dp, "up", f, len + 4);
+	}
+	for (;;) {
+		struct rte_mbuf *pkts[32];
+		uint16_t k = rte_eth_rx_burst(guest("a1")->port, 0, pkts, RTE_DIM(pkts));
+
+		if (k == 0)
+			break;
+		n += k;
+		rte_pktmbuf_free_bulk(pkts, k);
+	}
+	assert_int_equal(sluice_dp_vnic_stats(dp, "acme", "a1", &vs), 0);
+	assert_int_equal(sluice_dp_port_stats(dp, vs.port, &ps), 0);
+	sluice_dp_drop_stats(dp, drops);
+	fprintf(stderr, "guest ring: %u of %u frames taken\n", n, sent);
+	/* 256 descriptors: the ring takes at most that many, and takes some. */
+	assert_true(n > 0 && n <= 256);
+	assert_int_equal(vs.tx_pkts, n);
+	assert_int_equal(vs.hw_opackets, n);
+	assert_int_equal(vs.hw_oerrors, sent - n);
+	assert_int_equal(ps.hw_opackets, n);
+	assert_int_equal(ps.hw_oerrors, sent - n);
+	assert_int_equal(drops[SLUICE_DROP_TX_FULL], sent - n);
+	/* Taken again once the guest has read its ring. */
+	len = frame(f, "02:00:00:00:0a:01", "02:00:00:00:0c:01", 0x77);
+	memmove(f + 16, f + 12, len - 12);
+	f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 100;
+	inject(dp, "up", f, len + 4);
+	collect("a1", 0, got);
+	assert_int_equal(got->n, 1);
+	assert_int_equal(sluice_dp_vnic_stats(dp, "acme", "a1", &vs), 0);
+	assert_int_equal(vs.hw_opackets, n + 1);
+	guest_stop(guest("a1"));
+	/* The frames came from the test's pool: every one back, refused or not. */
+	assert_int_equal(rte_mempool_avail_count(guest_pool), avail);
+	free(got);
+	dp_end(dp);
+}
+
+/*
  * Two workers: a two-queue vNIC's queues go to one worker each; a
  * single-queue vNIC is sent to by the worker without a queue of its own
  * through a ring that the queue's owner drains.
@@ -868,6 +990,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_switching),
 		cmocka_unit_test(test_client_restart),
+		cmocka_unit_test(test_uplink_tags_only),
+		cmocka_unit_test(test_guest_ring_full),
 		cmocka_unit_test(test_multiqueue),
 		cmocka_unit_test(test_socket_refusals),
 		cmocka_unit_test(test_features),

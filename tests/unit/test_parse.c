@@ -1237,6 +1237,95 @@ static void test_bad_inputs_documented(void **state)
 	free(doc);
 }
 
+/* ---------------------------------------------------------------------------
+ * sluice_parse_l2(): the tags only, nothing past them read or refused
+ */
+
+static enum sluice_drop parse_l2_split(const uint8_t *bytes, uint32_t len, const uint32_t *split,
+				       unsigned int nsplit, struct sluice_pkt *p)
+{
+	struct chain ch;
+	enum sluice_drop rc;
+
+	rc = sluice_parse_l2(chain_make(&ch, bytes, len, split, nsplit), p);
+	chain_free(&ch);
+	return rc;
+}
+
+/* What sluice_parse_l2() gives for a frame whose full parse gave `full`: its tags, all else 0. */
+static void l2_want(struct sluice_pkt *want, const struct sluice_pkt *full)
+{
+	memset(want, 0, sizeof(*want));
+	want->nb_vlans = full->nb_vlans;
+	want->outer_vlan = full->outer_vlan;
+	want->inner_vlan = full->inner_vlan;
+}
+
+/* End of the outer Ethernet header and its tags. */
+static unsigned int outer_l2_end(const struct pkt *k)
+{
+	unsigned int i, end = 0;
+
+	for (i = 0; i < k->nl && (k->l[i].kind == L_ETH || k->l[i].kind == L_VLAN); i++)
+		end = k->l[i].off + k->l[i].len;
+	return end;
+}
+
+static void test_parse_l2(void **state)
+{
+	struct sluice_pkt whole, want, p;
+	uint8_t frame[PKT_MAX];
+	enum sluice_drop rc;
+	unsigned int c, end;
+	struct pkt k;
+	char what[96];
+	uint32_t s;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < RTE_DIM(samples); i++) {
+		sample_build(&samples[i], &k);
+		assert_int_equal(parse_bytes(k.b, k.len, &whole, VXLAN_PORT), SLUICE_DROP_NONE);
+		l2_want(&want, &whole);
+		end = outer_l2_end(&k);
+		assert_true(end >= 14);
+		/* Every cut, at every split: refused inside the tags, else the tags. */
+		for (c = 0; c <= k.len; c++) {
+			enum sluice_drop exp = SLUICE_DROP_NONE;
+			unsigned int j;
+
+			for (j = 0; c < end && j < k.nl; j++)
+				if (c < k.l[j].off + k.l[j].len) {
+					exp = cut_reason(&k.l[j], c);
+					break;
+				}
+			for (s = 0; s <= c; s++) {
+				snprintf(what, sizeof(what), "%s l2 cut %u split", samples[i].name, c);
+				memset(&p, 0xa5, sizeof(p));
+				rc = parse_l2_split(k.b, c, &s, 1, &p);
+				check_rc(what, s, rc, exp);
+				if (rc == SLUICE_DROP_NONE)
+					assert_memory_equal(&p, &want, sizeof(p));
+			}
+		}
+	}
+	/*
+	 * The bad-input table: refused alike when the outer tags are bad, taken
+	 * when only what follows them is (an inner VXLAN frame's tags included).
+	 */
+	for (i = 0; i < RTE_DIM(bad_inputs); i++) {
+		enum sluice_drop d = bad_inputs[i].drop, exp = SLUICE_DROP_NONE;
+
+		if ((d == SLUICE_DROP_ETH_TRUNC || d == SLUICE_DROP_VLAN_TRUNC ||
+		     d == SLUICE_DROP_VLAN_TOO_MANY) && strncmp(bad_inputs[i].name, "vxlan", 5) != 0)
+			exp = d;
+		n = hex_decode(bad_inputs[i].hex, frame, sizeof(frame));
+		for (s = 0; s <= n; s++)
+			check_rc(bad_inputs[i].name, s,
+				 parse_l2_split(frame, (uint32_t)n, &s, 1, &p), exp);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1248,6 +1337,7 @@ int main(void)
 		cmocka_unit_test(test_vxlan_bounded_by_udp),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_bad_inputs_documented),
+		cmocka_unit_test(test_parse_l2),
 		SLUICE_TEST_FDS_UNCHANGED,
 	};
 
