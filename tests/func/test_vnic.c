@@ -623,7 +623,7 @@ static void test_uplink_tags_only(void **state)
 {
 	struct sluice_dp *dp = dp_new(1);
 	uint64_t drops[SLUICE_DROP_MAX];
-	struct frames *got = frames_new();
+	struct sluice_test_frames *got = frames_new();
 	uint8_t bad_ip[64], three[64], untagged[64];
 	uint32_t len;
 	int round;
@@ -680,7 +680,7 @@ static void test_guest_ring_full(void **state)
 	struct sluice_vnic_stats vs;
 	struct sluice_port_stats ps;
 	uint64_t drops[SLUICE_DROP_MAX];
-	struct frames *got = frames_new();
+	struct sluice_test_frames *got = frames_new();
 	unsigned int i, n = 0, sent = 600, avail;
 	uint8_t f[64];
 	uint32_t len;

@@ -1319,7 +1319,7 @@ static void test_parse_l2(void **state)
 		if ((d == SLUICE_DROP_ETH_TRUNC || d == SLUICE_DROP_VLAN_TRUNC ||
 		     d == SLUICE_DROP_VLAN_TOO_MANY) && strncmp(bad_inputs[i].name, "vxlan", 5) != 0)
 			exp = d;
-		n = hex_decode(bad_inputs[i].hex, frame, sizeof(frame));
+		n = sluice_test_hex_decode(bad_inputs[i].hex, frame, sizeof(frame));
 		for (s = 0; s <= n; s++)
 			check_rc(bad_inputs[i].name, s,
 				 parse_l2_split(frame, (uint32_t)n, &s, 1, &p), exp);
