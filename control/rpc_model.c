@@ -1376,28 +1376,50 @@ static json_t *npu_ctx_entry(const struct sluice_tenant *t, const struct sluice_
 			 sluice_rpc_encode_npu_context(c));
 }
 
-static int do_npu_context_list(struct sluice_rpc_req *req, void *params)
+/*
+ * A list of one kind of a tenant's objects, the request's tenant's or (the
+ * admin socket without a tenant) every tenant's: nb() counts a tenant's,
+ * entry() makes the j-th one's entry (NULL: no memory).
+ */
+static int tenants_list(struct sluice_rpc_req *req, uint32_t (*nb)(const struct sluice_tenant *),
+			json_t *(*entry)(struct sluice_rpc_req *, const struct sluice_tenant *,
+					 uint32_t))
 {
 	json_t *l = json_array();
 	uint32_t i, j;
 
-	(void)params;
 	if (l == NULL)
 		return nomem(req);
-	/* The admin socket without a tenant: every tenant's. */
 	for (i = 0; i < req->cfg->nb_tenants; i++) {
 		const struct sluice_tenant *t = &req->cfg->tenants[i];
 
 		if (req->tenant != NULL && req->tenant != t)
 			continue;
-		for (j = 0; j < t->nb_npu_contexts; j++)
-			if (json_array_append_new(l, npu_ctx_entry(t, &t->npu_contexts[j])) != 0) {
+		for (j = 0; j < nb(t); j++)
+			if (json_array_append_new(l, entry(req, t, j)) != 0) {
 				json_decref(l);
 				return nomem(req);
 			}
 	}
 	req->result = l;
 	return 0;
+}
+
+static uint32_t nb_npu_contexts(const struct sluice_tenant *t)
+{
+	return t->nb_npu_contexts;
+}
+
+static json_t *npu_ctx_nth(struct sluice_rpc_req *req, const struct sluice_tenant *t, uint32_t j)
+{
+	(void)req;
+	return npu_ctx_entry(t, &t->npu_contexts[j]);
+}
+
+static int do_npu_context_list(struct sluice_rpc_req *req, void *params)
+{
+	(void)params;
+	return tenants_list(req, nb_npu_contexts, npu_ctx_nth);
 }
 
 static const struct sluice_npu_context *npu_ctx_need(struct sluice_rpc_req *req, const char *name)
@@ -1731,28 +1753,20 @@ static json_t *vnic_entry(struct sluice_rpc_req *req, const struct sluice_tenant
 	return o;
 }
 
+static uint32_t nb_vnics(const struct sluice_tenant *t)
+{
+	return t->nb_vnics;
+}
+
+static json_t *vnic_nth(struct sluice_rpc_req *req, const struct sluice_tenant *t, uint32_t j)
+{
+	return vnic_entry(req, t, &t->vnics[j]);
+}
+
 static int do_vnic_list(struct sluice_rpc_req *req, void *params)
 {
-	json_t *l = json_array();
-	uint32_t i, j;
-
 	(void)params;
-	if (l == NULL)
-		return nomem(req);
-	/* The admin socket without a tenant: every tenant's. */
-	for (i = 0; i < req->cfg->nb_tenants; i++) {
-		const struct sluice_tenant *t = &req->cfg->tenants[i];
-
-		if (req->tenant != NULL && req->tenant != t)
-			continue;
-		for (j = 0; j < t->nb_vnics; j++)
-			if (json_array_append_new(l, vnic_entry(req, t, &t->vnics[j])) != 0) {
-				json_decref(l);
-				return nomem(req);
-			}
-	}
-	req->result = l;
-	return 0;
+	return tenants_list(req, nb_vnics, vnic_nth);
 }
 
 static int do_vnic_get(struct sluice_rpc_req *req, void *params)

@@ -358,27 +358,33 @@ static enum sluice_drop parse_vxlan(struct cursor *c, struct sluice_pkt *p)
 	return parse_l3l4(c, type, p);
 }
 
-enum sluice_drop sluice_parse(const struct rte_mbuf *m, struct sluice_pkt *p, uint16_t vxlan_port)
+/* Ethernet and up to two tags: what identifies the tenant on a port. */
+static inline enum sluice_drop parse_outer_l2(struct cursor *c, struct sluice_pkt *p,
+					      uint16_t *type)
 {
-	uint8_t scratch[sizeof(struct rte_ipv6_hdr)];
 	uint16_t vid[VLAN_MAX] = { 0, 0 };
-	struct cursor c;
 	enum sluice_drop rc;
-	uint16_t type;
 
-	c.m = m;
-	c.off = 0;
-	c.end = rte_pktmbuf_pkt_len(m);
-	c.scratch = scratch;
 	/* memset, not an initializer: padding too, so results compare with memcmp. */
 	memset(p, 0, sizeof(*p));
-
-	rc = parse_l2(&c, &type, vid, &p->nb_vlans);
+	rc = parse_l2(c, type, vid, &p->nb_vlans);
 	if (rc != SLUICE_DROP_NONE)
 		return rc;
 	p->outer_vlan = vid[0];
 	p->inner_vlan = vid[1];
+	return SLUICE_DROP_NONE;
+}
 
+enum sluice_drop sluice_parse(const struct rte_mbuf *m, struct sluice_pkt *p, uint16_t vxlan_port)
+{
+	uint8_t scratch[sizeof(struct rte_ipv6_hdr)];
+	struct cursor c = { .m = m, .off = 0, .end = rte_pktmbuf_pkt_len(m), .scratch = scratch };
+	enum sluice_drop rc;
+	uint16_t type;
+
+	rc = parse_outer_l2(&c, p, &type);
+	if (rc != SLUICE_DROP_NONE)
+		return rc;
 	rc = parse_l3l4(&c, type, p);
 	if (rc != SLUICE_DROP_NONE)
 		return rc;
@@ -393,16 +399,8 @@ enum sluice_drop sluice_parse(const struct rte_mbuf *m, struct sluice_pkt *p, ui
 enum sluice_drop sluice_parse_l2(const struct rte_mbuf *m, struct sluice_pkt *p)
 {
 	uint8_t scratch[sizeof(struct rte_ipv6_hdr)];
-	uint16_t vid[VLAN_MAX] = { 0, 0 };
 	struct cursor c = { .m = m, .off = 0, .end = rte_pktmbuf_pkt_len(m), .scratch = scratch };
-	enum sluice_drop rc;
 	uint16_t type;
 
-	memset(p, 0, sizeof(*p));
-	rc = parse_l2(&c, &type, vid, &p->nb_vlans);
-	if (rc != SLUICE_DROP_NONE)
-		return rc;
-	p->outer_vlan = vid[0];
-	p->inner_vlan = vid[1];
-	return SLUICE_DROP_NONE;
+	return parse_outer_l2(&c, p, &type);
 }
