@@ -13,6 +13,19 @@
 #include "sluice_model.h"
 #include "sluice_model_priv.h"
 
+int sluice_err_set(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return rc;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 /* Packed exact 5-tuple: family, proto, src[16], dst[16], sport, dport. */
 #define TUPLE_LEN 38
 
@@ -25,22 +38,6 @@ struct match_key {
 	uint32_t kind, port, vlan, inner_vlan, vni;
 	char tenant[SLUICE_NAME_MAX]; /* the tenant holding it, for messages */
 };
-
-static int fail(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return rc;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 /* Names from RPC are arbitrary bytes: quote at most 40 of them, printable only. */
 static const char *printable(const char *s, char buf[48])
@@ -61,19 +58,20 @@ static int check_name(const char *what, const char *field, const char *s, struct
 	size_t i, len;
 
 	if (s == NULL || s[0] == '\0')
-		return fail(err, -EINVAL, field, "%s name is empty", what);
+		return sluice_err_set(err, -EINVAL, field, "%s name is empty", what);
 	len = strnlen(s, SLUICE_NAME_MAX);
 	if (len >= SLUICE_NAME_MAX)
-		return fail(err, -EINVAL, field, "%s name '%s' is longer than %d characters", what,
-			    printable(s, buf), SLUICE_NAME_MAX - 1);
+		return sluice_err_set(err, -EINVAL, field,
+				      "%s name '%s' is longer than %d characters", what,
+				      printable(s, buf), SLUICE_NAME_MAX - 1);
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '_' || c == '.' || c == '-'))
-			return fail(err, -EINVAL, field,
-				    "%s name '%s' has a character outside [A-Za-z0-9_.-]", what,
-				    printable(s, buf));
+			return sluice_err_set(err, -EINVAL, field,
+					      "%s name '%s' has a character outside [A-Za-z0-9_.-]",
+					      what, printable(s, buf));
 	}
 	return 0;
 }
@@ -213,26 +211,27 @@ static int check_port(const struct sluice_config *cfg, uint16_t port, const char
 		      const char *label, struct sluice_err *err)
 {
 	if (port > SLUICE_PORT_MAX)
-		return fail(err, -EINVAL, field, "%s %u out of range 0..%u", label, port,
-			    SLUICE_PORT_MAX);
+		return sluice_err_set(err, -EINVAL, field, "%s %u out of range 0..%u", label, port,
+				      SLUICE_PORT_MAX);
 	if (cfg->nb_ports != 0 && port >= cfg->nb_ports)
-		return fail(err, -EINVAL, field, "%s %u does not exist (ports are 0..%u)", label,
-			    port, cfg->nb_ports - 1u);
+		return sluice_err_set(err, -EINVAL, field, "%s %u does not exist (ports are 0..%u)",
+				      label, port, cfg->nb_ports - 1u);
 	return 0;
 }
 
 static int check_vlan(uint16_t vlan, const char *field, struct sluice_err *err)
 {
 	if (vlan < 1 || vlan > SLUICE_VLAN_MAX)
-		return fail(err, -EINVAL, field, "%s %u out of range 1..%u", field, vlan,
-			    SLUICE_VLAN_MAX);
+		return sluice_err_set(err, -EINVAL, field, "%s %u out of range 1..%u", field, vlan,
+				      SLUICE_VLAN_MAX);
 	return 0;
 }
 
 static int check_vni(uint32_t vni, struct sluice_err *err)
 {
 	if (vni > SLUICE_VNI_MAX)
-		return fail(err, -EINVAL, "vni", "vni %u out of range 0..%u", vni, SLUICE_VNI_MAX);
+		return sluice_err_set(err, -EINVAL, "vni", "vni %u out of range 0..%u", vni,
+				      SLUICE_VNI_MAX);
 	return 0;
 }
 
@@ -420,11 +419,12 @@ int sluice_model_tenant_add(struct sluice_config *cfg, const char *name, struct 
 	if (rc < 0)
 		return rc;
 	if (tenant_index(cfg, name) >= 0)
-		return fail(err, -EEXIST, "name", "tenant '%s' already exists", name);
+		return sluice_err_set(err, -EEXIST, "name", "tenant '%s' already exists", name);
 	if (cfg->nb_tenants >= SLUICE_TENANTS_MAX)
-		return fail(err, -ENOSPC, "", "too many tenants (limit %u)", SLUICE_TENANTS_MAX);
+		return sluice_err_set(err, -ENOSPC, "", "too many tenants (limit %u)",
+				      SLUICE_TENANTS_MAX);
 	if (grow((void **)&cfg->tenants, &cfg->cap_tenants, cfg->nb_tenants, sizeof(*t)) < 0)
-		return fail(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	t = &cfg->tenants[cfg->nb_tenants++];
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
@@ -444,7 +444,7 @@ int sluice_model_tenant_del(struct sluice_config *cfg, const char *name, struct 
 	uint32_t j;
 
 	if (i < 0)
-		return fail(err, -ENOENT, "name", "no tenant '%s'", printable(name, buf));
+		return sluice_err_set(err, -ENOENT, "name", "no tenant '%s'", printable(name, buf));
 	t = &cfg->tenants[i];
 	for (j = 0; j < t->nb_matches; j++) {
 		match_pack(&t->matches[j], t->name, &mk);
@@ -482,7 +482,7 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 			rc = check_vni(m->vni, err);
 		break;
 	default:
-		return fail(err, -EINVAL, "", "unknown match kind %d", (int)m->kind);
+		return sluice_err_set(err, -EINVAL, "", "unknown match kind %d", (int)m->kind);
 	}
 	if (rc < 0)
 		return rc;
@@ -491,12 +491,12 @@ int sluice_model_match_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	owner = index_find(&cfg->match_index, &mk, cmp_match);
 	if (owner != NULL) {
 		describe_match(m, desc, sizeof(desc));
-		return fail(err, -EEXIST, "", "tenant '%s' already matches %s", owner->tenant,
-			    desc);
+		return sluice_err_set(err, -EEXIST, "", "tenant '%s' already matches %s",
+				      owner->tenant, desc);
 	}
 	if (grow((void **)&t->matches, &t->cap_matches, t->nb_matches, sizeof(*m)) < 0 ||
 	    index_add(&cfg->match_index, &mk, sizeof(mk), cmp_match) < 0)
-		return fail(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	/* memcpy, not assignment: copies padding too, so copies compare bytewise. */
 	memcpy(&t->matches[t->nb_matches], m, sizeof(*m));
 	t->matches[t->nb_matches].vlan = (uint16_t)mk.vlan;
@@ -521,7 +521,8 @@ int sluice_model_match_del(struct sluice_config *cfg, struct sluice_tenant *t,
 	}
 	if (j == t->nb_matches) {
 		describe_match(m, desc, sizeof(desc));
-		return fail(err, -ENOENT, "match", "tenant '%s' has no match %s", t->name, desc);
+		return sluice_err_set(err, -ENOENT, "match", "tenant '%s' has no match %s", t->name,
+				      desc);
 	}
 	index_del(&cfg->match_index, &mk, cmp_match);
 	memmove(&t->matches[j], &t->matches[j + 1],
@@ -534,9 +535,9 @@ int sluice_model_tenant_check(const struct sluice_tenant *t, struct sluice_err *
 {
 	/* A tenant with vNICs is recognised by its vNIC ports. */
 	if (t->nb_matches == 0 && t->nb_vnics == 0)
-		return fail(err, -EINVAL, "match",
-			    "tenant '%s' has no match; give at least one (e.g. {port: 0})",
-			    t->name);
+		return sluice_err_set(
+		    err, -EINVAL, "match",
+		    "tenant '%s' has no match; give at least one (e.g. {port: 0})", t->name);
 	return 0;
 }
 
@@ -608,39 +609,44 @@ static int check_result_dest(const struct sluice_config *cfg, const struct sluic
 	if (rc < 0)
 		return rc;
 	if (mac_is_zero(r->dst_mac))
-		return fail(err, -EINVAL, "dst_mac", "dst_mac must not be 00:00:00:00:00:00");
+		return sluice_err_set(err, -EINVAL, "dst_mac",
+				      "dst_mac must not be 00:00:00:00:00:00");
 	if (mac_is_zero(r->src_mac))
-		return fail(err, -EINVAL, "src_mac", "src_mac must not be 00:00:00:00:00:00");
+		return sluice_err_set(err, -EINVAL, "src_mac",
+				      "src_mac must not be 00:00:00:00:00:00");
 	if (r->src_mac[0] & 1)
-		return fail(err, -EINVAL, "src_mac", "src_mac must not be a multicast address");
+		return sluice_err_set(err, -EINVAL, "src_mac",
+				      "src_mac must not be a multicast address");
 	if (r->src_ip == 0)
-		return fail(err, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
+		return sluice_err_set(err, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
 	if (r->dst_ip == 0)
-		return fail(err, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
+		return sluice_err_set(err, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
 	if (r->dport == 0)
-		return fail(err, -EINVAL, "dport", "dport must not be 0");
+		return sluice_err_set(err, -EINVAL, "dport", "dport must not be 0");
 	return 0;
 }
 
 static int check_npu_input(const struct sluice_npu_input *in, struct sluice_err *err)
 {
 	if (in->format != SLUICE_NPU_FMT_RFC4175 && in->format != SLUICE_NPU_FMT_TENSOR)
-		return fail(err, -EINVAL, "format", "format %d is not rfc4175 or tensor",
-			    (int)in->format);
+		return sluice_err_set(err, -EINVAL, "format", "format %d is not rfc4175 or tensor",
+				      (int)in->format);
 	if (in->pixel != SLUICE_NPU_PIX_GRAY8 && in->pixel != SLUICE_NPU_PIX_RGB8)
-		return fail(err, -EINVAL, "pixel", "pixel %d is not gray8 or rgb8", (int)in->pixel);
+		return sluice_err_set(err, -EINVAL, "pixel", "pixel %d is not gray8 or rgb8",
+				      (int)in->pixel);
 	if (in->width < 1 || in->width > SLUICE_NPU_SIDE_MAX)
-		return fail(err, -EINVAL, "width", "width %u out of range 1..%u", in->width,
-			    SLUICE_NPU_SIDE_MAX);
+		return sluice_err_set(err, -EINVAL, "width", "width %u out of range 1..%u",
+				      in->width, SLUICE_NPU_SIDE_MAX);
 	if (in->height < 1 || in->height > SLUICE_NPU_SIDE_MAX)
-		return fail(err, -EINVAL, "height", "height %u out of range 1..%u", in->height,
-			    SLUICE_NPU_SIDE_MAX);
+		return sluice_err_set(err, -EINVAL, "height", "height %u out of range 1..%u",
+				      in->height, SLUICE_NPU_SIDE_MAX);
 	if (in->format == SLUICE_NPU_FMT_TENSOR && in->payload_type != 0)
-		return fail(err, -EINVAL, "payload_type",
-			    "payload_type applies to rfc4175 input only");
+		return sluice_err_set(err, -EINVAL, "payload_type",
+				      "payload_type applies to rfc4175 input only");
 	if (in->payload_type != 0 && (in->payload_type < 96 || in->payload_type > 127))
-		return fail(err, -EINVAL, "payload_type",
-			    "payload_type %u out of range 96..127 (or 0 for any)", in->payload_type);
+		return sluice_err_set(err, -EINVAL, "payload_type",
+				      "payload_type %u out of range 96..127 (or 0 for any)",
+				      in->payload_type);
 	return 0;
 }
 
@@ -653,51 +659,57 @@ static int check_npu_context(const struct sluice_config *cfg, const struct sluic
 
 	if (c->model[0] == '\0') {
 		if (!npu_ctx_is_bare(c))
-			return fail(err, -EINVAL, "model",
-				    "npu context '%s' has no model; a context without one takes "
-				    "only a name",
-				    c->name);
+			return sluice_err_set(
+			    err, -EINVAL, "model",
+			    "npu context '%s' has no model; a context without one takes "
+			    "only a name",
+			    c->name);
 		return 0;
 	}
 	if (memchr(c->model, '\0', SLUICE_NAME_MAX) == NULL || npu_model_index(cfg, c->model) < 0) {
 		memcpy(buf, c->model, SLUICE_NAME_MAX);
 		buf[SLUICE_NAME_MAX - 1] = '\0';
-		return fail(err, -EINVAL, "model", "model '%s' is not one of the npu section's models",
-			    printable(buf, buf));
+		return sluice_err_set(err, -EINVAL, "model",
+				      "model '%s' is not one of the npu section's models",
+				      printable(buf, buf));
 	}
 	rc = check_npu_input(&c->input, err);
 	if (rc < 0)
 		return rc;
 	if (c->weight < 1 || c->weight > SLUICE_NPU_WEIGHT_MAX)
-		return fail(err, -EINVAL, "weight", "weight %u out of range 1..%u", c->weight,
-			    SLUICE_NPU_WEIGHT_MAX);
+		return sluice_err_set(err, -EINVAL, "weight", "weight %u out of range 1..%u",
+				      c->weight, SLUICE_NPU_WEIGHT_MAX);
 	if (c->priority > SLUICE_NPU_PRIORITY_MAX)
-		return fail(err, -EINVAL, "priority", "priority %u out of range 0..%u", c->priority,
-			    SLUICE_NPU_PRIORITY_MAX);
+		return sluice_err_set(err, -EINVAL, "priority", "priority %u out of range 0..%u",
+				      c->priority, SLUICE_NPU_PRIORITY_MAX);
 	if (c->quota_fps > SLUICE_NPU_QUOTA_MAX)
-		return fail(err, -EINVAL, "quota_fps", "quota_fps %u out of range 0..%u",
-			    c->quota_fps, SLUICE_NPU_QUOTA_MAX);
+		return sluice_err_set(err, -EINVAL, "quota_fps", "quota_fps %u out of range 0..%u",
+				      c->quota_fps, SLUICE_NPU_QUOTA_MAX);
 	if (c->queue_depth < 1 || c->queue_depth > SLUICE_NPU_QUEUE_DEPTH_MAX)
-		return fail(err, -EINVAL, "queue_depth", "queue_depth %u out of range 1..%u",
-			    c->queue_depth, SLUICE_NPU_QUEUE_DEPTH_MAX);
+		return sluice_err_set(err, -EINVAL, "queue_depth",
+				      "queue_depth %u out of range 1..%u", c->queue_depth,
+				      SLUICE_NPU_QUEUE_DEPTH_MAX);
 	if (c->batch_threshold < 1 || c->batch_threshold > c->queue_depth)
-		return fail(err, -EINVAL, "threshold",
-			    "threshold %u out of range 1..%u (the queue_depth)", c->batch_threshold,
-			    c->queue_depth);
+		return sluice_err_set(err, -EINVAL, "threshold",
+				      "threshold %u out of range 1..%u (the queue_depth)",
+				      c->batch_threshold, c->queue_depth);
 	if (c->batch_timeout_us > SLUICE_NPU_BATCH_TIMEOUT_MAX_US)
-		return fail(err, -EINVAL, "timeout_us", "timeout_us %u out of range 0..%u",
-			    c->batch_timeout_us, SLUICE_NPU_BATCH_TIMEOUT_MAX_US);
+		return sluice_err_set(err, -EINVAL, "timeout_us",
+				      "timeout_us %u out of range 0..%u", c->batch_timeout_us,
+				      SLUICE_NPU_BATCH_TIMEOUT_MAX_US);
 	frame = (uint64_t)c->input.width * c->input.height * (uint64_t)c->input.pixel;
 	need = frame * c->queue_depth;
 	if (c->window > SLUICE_NPU_WINDOW_MAX)
-		return fail(err, -EINVAL, "window", "window %llu out of range 0..%llu",
-			    (unsigned long long)c->window, (unsigned long long)SLUICE_NPU_WINDOW_MAX);
+		return sluice_err_set(err, -EINVAL, "window", "window %llu out of range 0..%llu",
+				      (unsigned long long)c->window,
+				      (unsigned long long)SLUICE_NPU_WINDOW_MAX);
 	if (c->window != 0 && c->window < need)
-		return fail(err, -EINVAL, "window",
-			    "window %llu is too small for queue_depth %u frames of %llu bytes "
-			    "(at least %llu)",
-			    (unsigned long long)c->window, c->queue_depth,
-			    (unsigned long long)frame, (unsigned long long)need);
+		return sluice_err_set(
+		    err, -EINVAL, "window",
+		    "window %llu is too small for queue_depth %u frames of %llu bytes "
+		    "(at least %llu)",
+		    (unsigned long long)c->window, c->queue_depth, (unsigned long long)frame,
+		    (unsigned long long)need);
 	return check_result_dest(cfg, &c->result, err);
 }
 
@@ -705,13 +717,14 @@ static int npu_ctx_insert(struct sluice_tenant *t, const struct sluice_npu_conte
 			  const char *field, struct sluice_err *err)
 {
 	if (npu_ctx_index(t, c->name) >= 0)
-		return fail(err, -EEXIST, field, "npu context '%s' already declared", c->name);
+		return sluice_err_set(err, -EEXIST, field, "npu context '%s' already declared",
+				      c->name);
 	if (t->nb_npu_contexts >= SLUICE_NPU_CONTEXTS_MAX)
-		return fail(err, -ENOSPC, field, "too many npu contexts (limit %u)",
-			    SLUICE_NPU_CONTEXTS_MAX);
+		return sluice_err_set(err, -ENOSPC, field, "too many npu contexts (limit %u)",
+				      SLUICE_NPU_CONTEXTS_MAX);
 	if (grow((void **)&t->npu_contexts, &t->cap_npu_contexts, t->nb_npu_contexts,
 		 sizeof(*t->npu_contexts)) < 0)
-		return fail(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	/* memcpy of a zero-padded name: copies of the table compare bytewise. */
 	memcpy(&t->npu_contexts[t->nb_npu_contexts], c, sizeof(*c));
 	memset(t->npu_contexts[t->nb_npu_contexts].name, 0, SLUICE_NAME_MAX);
@@ -739,8 +752,9 @@ int sluice_model_npu_context_define(const struct sluice_config *cfg, struct slui
 	int rc;
 
 	if (memchr(c->name, '\0', SLUICE_NAME_MAX) == NULL)
-		return fail(err, -EINVAL, "name", "npu context name is longer than %d characters",
-			    SLUICE_NAME_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "name",
+				      "npu context name is longer than %d characters",
+				      SLUICE_NAME_MAX - 1);
 	rc = check_name("npu context", "name", c->name, err);
 	if (rc == 0)
 		rc = check_npu_context(cfg, c, err);
@@ -775,16 +789,16 @@ int sluice_model_npu_context_del(struct sluice_tenant *t, const char *name, stru
 	int i = npu_ctx_index(t, name);
 
 	if (i < 0)
-		return fail(err, -ENOENT, "name", "no npu context '%s' in tenant '%s'",
-			    printable(name, buf), t->name);
+		return sluice_err_set(err, -ENOENT, "name", "no npu context '%s' in tenant '%s'",
+				      printable(name, buf), t->name);
 	user = npu_ctx_user(t, name, &kind);
 	if (user != NULL) {
 		if (kind == 'd')
-			return fail(err, -EBUSY, "name",
-				    "npu context '%s' is used by tenant '%s' default", name,
-				    t->name);
-		return fail(err, -EBUSY, "name", "npu context '%s' is used by %s '%s'", name,
-			    kind == 'f' ? "flow" : "rule", user);
+			return sluice_err_set(err, -EBUSY, "name",
+					      "npu context '%s' is used by tenant '%s' default",
+					      name, t->name);
+		return sluice_err_set(err, -EBUSY, "name", "npu context '%s' is used by %s '%s'",
+				      name, kind == 'f' ? "flow" : "rule", user);
 	}
 	memmove(&t->npu_contexts[i], &t->npu_contexts[i + 1],
 		(t->nb_npu_contexts - (uint32_t)i - 1) * sizeof(*t->npu_contexts));
@@ -800,16 +814,18 @@ int sluice_model_npu_set(struct sluice_config *cfg, const char *device, enum slu
 
 	len = strnlen(device, SLUICE_NPU_SPEC_MAX);
 	if (len >= SLUICE_NPU_SPEC_MAX)
-		return fail(err, -EINVAL, "device", "device '%s' is longer than %d characters",
-			    printable(device, buf), SLUICE_NPU_SPEC_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "device",
+				      "device '%s' is longer than %d characters",
+				      printable(device, buf), SLUICE_NPU_SPEC_MAX - 1);
 	for (i = 0; i < len; i++)
 		if (device[i] <= 0x20 || device[i] >= 0x7f)
-			return fail(err, -EINVAL, "device",
-				    "device '%s' has a space or a non-printable character",
-				    printable(device, buf));
+			return sluice_err_set(
+			    err, -EINVAL, "device",
+			    "device '%s' has a space or a non-printable character",
+			    printable(device, buf));
 	if ((unsigned int)copy > SLUICE_NPU_COPY_ZEROCOPY)
-		return fail(err, -EINVAL, "copy", "copy %d is not cpu, dmadev or zerocopy",
-			    (int)copy);
+		return sluice_err_set(err, -EINVAL, "copy",
+				      "copy %d is not cpu, dmadev or zerocopy", (int)copy);
 	memset(cfg->npu.device, 0, sizeof(cfg->npu.device));
 	memcpy(cfg->npu.device, device, len);
 	cfg->npu.copy = copy;
@@ -824,29 +840,33 @@ int sluice_model_npu_model_add(struct sluice_config *cfg, const struct sluice_np
 	int rc;
 
 	if (memchr(m->name, '\0', SLUICE_NAME_MAX) == NULL)
-		return fail(err, -EINVAL, "name", "model name is longer than %d characters",
-			    SLUICE_NAME_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "name",
+				      "model name is longer than %d characters",
+				      SLUICE_NAME_MAX - 1);
 	rc = check_name("model", "name", m->name, err);
 	if (rc < 0)
 		return rc;
 	len = strnlen(m->file, SLUICE_NPU_PATH_MAX);
 	if (len == 0)
-		return fail(err, -EINVAL, "file", "model '%s' has an empty file", m->name);
+		return sluice_err_set(err, -EINVAL, "file", "model '%s' has an empty file",
+				      m->name);
 	if (len >= SLUICE_NPU_PATH_MAX)
-		return fail(err, -EINVAL, "file", "model '%s' file is longer than %d characters",
-			    m->name, SLUICE_NPU_PATH_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "file",
+				      "model '%s' file is longer than %d characters", m->name,
+				      SLUICE_NPU_PATH_MAX - 1);
 	for (i = 0; i < len; i++)
 		if (m->file[i] < 0x20 || m->file[i] >= 0x7f)
-			return fail(err, -EINVAL, "file", "model '%s' file has a non-printable character",
-				    m->name);
+			return sluice_err_set(err, -EINVAL, "file",
+					      "model '%s' file has a non-printable character",
+					      m->name);
 	if (npu_model_index(cfg, m->name) >= 0)
-		return fail(err, -EEXIST, "name", "model '%s' already exists", m->name);
+		return sluice_err_set(err, -EEXIST, "name", "model '%s' already exists", m->name);
 	if (cfg->npu.nb_models >= SLUICE_NPU_MODEL_REFS_MAX)
-		return fail(err, -ENOSPC, "models", "too many models (limit %u)",
-			    SLUICE_NPU_MODEL_REFS_MAX);
+		return sluice_err_set(err, -ENOSPC, "models", "too many models (limit %u)",
+				      SLUICE_NPU_MODEL_REFS_MAX);
 	if (grow((void **)&cfg->npu.models, &cfg->npu.cap_models, cfg->npu.nb_models,
 		 sizeof(*m)) < 0)
-		return fail(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	dst = &cfg->npu.models[cfg->npu.nb_models++];
 	memset(dst, 0, sizeof(*dst));
 	memcpy(dst->name, m->name, strlen(m->name));
@@ -862,14 +882,14 @@ int sluice_model_npu_model_del(struct sluice_config *cfg, const char *name, stru
 	char buf[48];
 
 	if (i < 0)
-		return fail(err, -ENOENT, "name", "no model '%s'", printable(name, buf));
+		return sluice_err_set(err, -ENOENT, "name", "no model '%s'", printable(name, buf));
 	for (k = 0; k < cfg->nb_tenants; k++)
 		for (j = 0; j < cfg->tenants[k].nb_npu_contexts; j++)
 			if (strncmp(cfg->tenants[k].npu_contexts[j].model, name, SLUICE_NAME_MAX) == 0)
-				return fail(err, -EBUSY, "name",
-					    "model '%s' is used by npu context '%s' of tenant '%s'",
-					    name, cfg->tenants[k].npu_contexts[j].name,
-					    cfg->tenants[k].name);
+				return sluice_err_set(
+				    err, -EBUSY, "name",
+				    "model '%s' is used by npu context '%s' of tenant '%s'", name,
+				    cfg->tenants[k].npu_contexts[j].name, cfg->tenants[k].name);
 	memmove(&cfg->npu.models[i], &cfg->npu.models[i + 1],
 		(cfg->npu.nb_models - (uint32_t)i - 1) * sizeof(*cfg->npu.models));
 	cfg->npu.nb_models--;
@@ -954,25 +974,28 @@ int sluice_model_actions_check(const struct sluice_config *cfg, const struct slu
 	int rc;
 
 	if (a->flags & ~SLUICE_ACT_ALL)
-		return fail(err, -EINVAL, "actions", "unknown action flags 0x%x",
-			    a->flags & ~SLUICE_ACT_ALL);
+		return sluice_err_set(err, -EINVAL, "actions", "unknown action flags 0x%x",
+				      a->flags & ~SLUICE_ACT_ALL);
 	if (term == 0)
-		return fail(err, -EINVAL, "actions",
-			    "no terminal action (one of forward, drop, to_npu or switch is required)");
+		return sluice_err_set(
+		    err, -EINVAL, "actions",
+		    "no terminal action (one of forward, drop, to_npu or switch is required)");
 	if (term & (term - 1)) {
 		for (i = 0; i < 4; i++)
 			if (term & (SLUICE_ACT_FORWARD << i))
 				snprintf(names + strlen(names), sizeof(names) - strlen(names),
 					 "%s%s", names[0] ? " and " : "", terminal_names[i]);
-		return fail(err, -EINVAL, "actions",
-			    "more than one terminal action (%s); give exactly one", names);
+		return sluice_err_set(err, -EINVAL, "actions",
+				      "more than one terminal action (%s); give exactly one",
+				      names);
 	}
 	/* The tenant's uplink decides how switched frames are wrapped. */
 	if ((a->flags & SLUICE_ACT_SWITCH) && (a->flags & (SLUICE_ACT_DECAP | SLUICE_ACT_ENCAP)))
-		return fail(err, -EINVAL, "switch",
-			    "switch cannot be combined with %s (the tenant's uplink says how "
-			    "switched frames are wrapped)",
-			    (a->flags & SLUICE_ACT_DECAP) ? "vxlan_decap" : "vxlan_encap");
+		return sluice_err_set(
+		    err, -EINVAL, "switch",
+		    "switch cannot be combined with %s (the tenant's uplink says how "
+		    "switched frames are wrapped)",
+		    (a->flags & SLUICE_ACT_DECAP) ? "vxlan_decap" : "vxlan_encap");
 	if (a->flags & SLUICE_ACT_FORWARD) {
 		rc = check_port(cfg, a->port, "forward", "forward port", err);
 		if (rc < 0)
@@ -982,14 +1005,15 @@ int sluice_model_actions_check(const struct sluice_config *cfg, const struct slu
 		const struct sluice_meter *m = &a->meter;
 
 		if (m->cir == 0)
-			return fail(err, -EINVAL, "cir", "cir must be greater than 0");
+			return sluice_err_set(err, -EINVAL, "cir", "cir must be greater than 0");
 		if (m->cir > m->pir)
-			return fail(err, -EINVAL, "cir", "cir %llu exceeds pir %llu",
-				    (unsigned long long)m->cir, (unsigned long long)m->pir);
+			return sluice_err_set(err, -EINVAL, "cir", "cir %llu exceeds pir %llu",
+					      (unsigned long long)m->cir,
+					      (unsigned long long)m->pir);
 		if (m->cbs == 0)
-			return fail(err, -EINVAL, "cbs", "cbs must be greater than 0");
+			return sluice_err_set(err, -EINVAL, "cbs", "cbs must be greater than 0");
 		if (m->pbs == 0)
-			return fail(err, -EINVAL, "pbs", "pbs must be greater than 0");
+			return sluice_err_set(err, -EINVAL, "pbs", "pbs must be greater than 0");
 	}
 	if (a->flags & SLUICE_ACT_ENCAP) {
 		const struct sluice_vxlan_encap *e = &a->encap;
@@ -998,18 +1022,18 @@ int sluice_model_actions_check(const struct sluice_config *cfg, const struct slu
 		if (rc < 0)
 			return rc;
 		if (mac_is_zero(e->src_mac))
-			return fail(err, -EINVAL, "src_mac",
-				    "src_mac must not be 00:00:00:00:00:00");
+			return sluice_err_set(err, -EINVAL, "src_mac",
+					      "src_mac must not be 00:00:00:00:00:00");
 		if (e->src_mac[0] & 1)
-			return fail(err, -EINVAL, "src_mac",
-				    "src_mac must not be a multicast address");
+			return sluice_err_set(err, -EINVAL, "src_mac",
+					      "src_mac must not be a multicast address");
 		if (mac_is_zero(e->dst_mac))
-			return fail(err, -EINVAL, "dst_mac",
-				    "dst_mac must not be 00:00:00:00:00:00");
+			return sluice_err_set(err, -EINVAL, "dst_mac",
+					      "dst_mac must not be 00:00:00:00:00:00");
 		if (e->src_ip == 0)
-			return fail(err, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
+			return sluice_err_set(err, -EINVAL, "src_ip", "src_ip must not be 0.0.0.0");
 		if (e->dst_ip == 0)
-			return fail(err, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
+			return sluice_err_set(err, -EINVAL, "dst_ip", "dst_ip must not be 0.0.0.0");
 	}
 	if (a->flags & SLUICE_ACT_TO_NPU) {
 		char buf[48];
@@ -1019,9 +1043,9 @@ int sluice_model_actions_check(const struct sluice_config *cfg, const struct slu
 				return 0;
 		memcpy(buf, a->npu_context, SLUICE_NAME_MAX);
 		buf[SLUICE_NAME_MAX - 1] = '\0';
-		return fail(err, -EINVAL, "to_npu",
-			    "npu context '%s' is not declared by tenant '%s'", printable(buf, buf),
-			    t->name);
+		return sluice_err_set(err, -EINVAL, "to_npu",
+				      "npu context '%s' is not declared by tenant '%s'",
+				      printable(buf, buf), t->name);
 	}
 	return 0;
 }
@@ -1066,20 +1090,22 @@ static int check_prefix(uint8_t family, const uint8_t addr[16], uint8_t len, boo
 	char buf[INET6_ADDRSTRLEN];
 
 	if (len > max)
-		return fail(err, -EINVAL, field, "%s prefix length %u out of range 0..%u", field,
-			    len, max);
+		return sluice_err_set(err, -EINVAL, field, "%s prefix length %u out of range 0..%u",
+				      field, len, max);
 	if (exact && len != max) {
 		if (len == 0)
-			return fail(err, -EINVAL, field,
-				    "%s any is not allowed in an exact flow; give a host address",
-				    field);
-		return fail(err, -EINVAL, field,
-			    "%s %s/%u is not a host address; exact flows need /%u (use a rule)",
-			    field, addr_str(family, addr, buf), len, max);
+			return sluice_err_set(
+			    err, -EINVAL, field,
+			    "%s any is not allowed in an exact flow; give a host address", field);
+		return sluice_err_set(
+		    err, -EINVAL, field,
+		    "%s %s/%u is not a host address; exact flows need /%u (use a rule)", field,
+		    addr_str(family, addr, buf), len, max);
 	}
 	if (bits_beyond(addr, len))
-		return fail(err, -EINVAL, field, "%s %s/%u has bits set beyond the prefix length",
-			    field, addr_str(family, addr, buf), len);
+		return sluice_err_set(err, -EINVAL, field,
+				      "%s %s/%u has bits set beyond the prefix length", field,
+				      addr_str(family, addr, buf), len);
 	return 0;
 }
 
@@ -1087,12 +1113,13 @@ static int check_ports(uint16_t lo, uint16_t hi, bool exact, const char *field,
 		       struct sluice_err *err)
 {
 	if (lo > hi)
-		return fail(err, -EINVAL, field, "%s range %u-%u is empty (low > high)", field, lo,
-			    hi);
+		return sluice_err_set(err, -EINVAL, field, "%s range %u-%u is empty (low > high)",
+				      field, lo, hi);
 	if (exact && lo != hi)
-		return fail(err, -EINVAL, field,
-			    "%s %u-%u is a range; an exact flow needs one port (use a rule)", field,
-			    lo, hi);
+		return sluice_err_set(
+		    err, -EINVAL, field,
+		    "%s %u-%u is a range; an exact flow needs one port (use a rule)", field, lo,
+		    hi);
 	return 0;
 }
 
@@ -1101,10 +1128,10 @@ static int check_flow_match(const struct sluice_flow_match *m, bool exact, struc
 	int rc;
 
 	if (m->family != 4 && m->family != 6)
-		return fail(err, -EINVAL, "family", "family %u is not 4 or 6", m->family);
+		return sluice_err_set(err, -EINVAL, "family", "family %u is not 4 or 6", m->family);
 	if (exact && m->proto_any)
-		return fail(err, -EINVAL, "proto",
-			    "proto any is not allowed in an exact flow; give a protocol");
+		return sluice_err_set(err, -EINVAL, "proto",
+				      "proto any is not allowed in an exact flow; give a protocol");
 	rc = check_prefix(m->family, m->src, m->src_len, exact, "src", err);
 	if (rc == 0)
 		rc = check_prefix(m->family, m->dst, m->dst_len, exact, "dst", err);
@@ -1123,14 +1150,15 @@ static int entry_name(const char *kind, void *const *names, const char *in, uint
 	int rc;
 
 	if (memchr(in, '\0', SLUICE_NAME_MAX) == NULL)
-		return fail(err, -EINVAL, "name", "%s name is longer than %d characters", kind,
-			    SLUICE_NAME_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "name", "%s name is longer than %d characters",
+				      kind, SLUICE_NAME_MAX - 1);
 	if (in[0] != '\0') {
 		rc = check_name(kind, "name", in, err);
 		if (rc < 0)
 			return rc;
 		if (index_find(names, in, cmp_str) != NULL)
-			return fail(err, -EEXIST, "name", "%s '%s' already exists", kind, in);
+			return sluice_err_set(err, -EEXIST, "name", "%s '%s' already exists", kind,
+					      in);
 		memcpy(out, in, SLUICE_NAME_MAX);
 		return 0;
 	}
@@ -1154,8 +1182,8 @@ int sluice_model_flow_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	if (cfg->nb_flows_bound >= SLUICE_FLOWS_MAX) {
 		cfg->nb_flows_bound = sluice_config_nb_flows(cfg);
 		if (cfg->nb_flows_bound >= SLUICE_FLOWS_MAX)
-			return fail(err, -ENOSPC, "", "too many flows (limit %u)",
-				    SLUICE_FLOWS_MAX);
+			return sluice_err_set(err, -ENOSPC, "", "too many flows (limit %u)",
+					      SLUICE_FLOWS_MAX);
 	}
 	rc = entry_name("flow", &t->flow_names, f->name, t->nb_flows, name, err);
 	if (rc == 0)
@@ -1168,8 +1196,9 @@ int sluice_model_flow_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	memcpy(tk.name, name, sizeof(tk.name));
 	dup = index_find(&t->flow_tuples, &tk, cmp_tuple);
 	if (dup != NULL)
-		return fail(err, -EEXIST, "match", "flow '%s' has the same 5-tuple as flow '%s'",
-			    name, dup->name);
+		return sluice_err_set(err, -EEXIST, "match",
+				      "flow '%s' has the same 5-tuple as flow '%s'", name,
+				      dup->name);
 
 	if (grow((void **)&t->flows, &t->cap_flows, t->nb_flows, sizeof(*f)) < 0)
 		goto out_nomem;
@@ -1187,7 +1216,7 @@ int sluice_model_flow_add(struct sluice_config *cfg, struct sluice_tenant *t,
 out_del_tuple:
 	index_del(&t->flow_tuples, &tk, cmp_tuple);
 out_nomem:
-	return fail(err, -ENOMEM, "", "out of memory");
+	return sluice_err_set(err, -ENOMEM, "", "out of memory");
 }
 
 int sluice_model_rule_add(struct sluice_config *cfg, struct sluice_tenant *t,
@@ -1199,15 +1228,15 @@ int sluice_model_rule_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	if (cfg->nb_rules_bound >= SLUICE_RULES_MAX) {
 		cfg->nb_rules_bound = sluice_config_nb_rules(cfg);
 		if (cfg->nb_rules_bound >= SLUICE_RULES_MAX)
-			return fail(err, -ENOSPC, "", "too many rules (limit %u)",
-				    SLUICE_RULES_MAX);
+			return sluice_err_set(err, -ENOSPC, "", "too many rules (limit %u)",
+					      SLUICE_RULES_MAX);
 	}
 	rc = entry_name("rule", &t->rule_names, r->name, t->nb_rules, name, err);
 	if (rc < 0)
 		return rc;
 	if (r->priority > SLUICE_PRIORITY_MAX)
-		return fail(err, -EINVAL, "priority", "priority %u out of range 0..%u", r->priority,
-			    SLUICE_PRIORITY_MAX);
+		return sluice_err_set(err, -EINVAL, "priority", "priority %u out of range 0..%u",
+				      r->priority, SLUICE_PRIORITY_MAX);
 	rc = check_flow_match(&r->match, false, err);
 	if (rc == 0)
 		rc = sluice_model_actions_check(cfg, t, &r->actions, err);
@@ -1216,7 +1245,7 @@ int sluice_model_rule_add(struct sluice_config *cfg, struct sluice_tenant *t,
 
 	if (grow((void **)&t->rules, &t->cap_rules, t->nb_rules, sizeof(*r)) < 0 ||
 	    index_add(&t->rule_names, name, sizeof(name), cmp_str) < 0)
-		return fail(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	memcpy(&t->rules[t->nb_rules], r, sizeof(*r));
 	memcpy(t->rules[t->nb_rules].name, name, SLUICE_NAME_MAX);
 	t->nb_rules++;
@@ -1241,8 +1270,8 @@ int sluice_model_flow_del(struct sluice_tenant *t, const char *name, struct slui
 	int i = entry_find(t->flows, t->nb_flows, name);
 
 	if (i < 0)
-		return fail(err, -ENOENT, "name", "no flow '%s' in tenant '%s'",
-			    printable(name, buf), t->name);
+		return sluice_err_set(err, -ENOENT, "name", "no flow '%s' in tenant '%s'",
+				      printable(name, buf), t->name);
 	tuple_pack(&t->flows[i].match, &tk);
 	index_del(&t->flow_tuples, &tk, cmp_tuple);
 	index_del(&t->flow_names, t->flows[i].name, cmp_str);
@@ -1258,8 +1287,8 @@ int sluice_model_rule_del(struct sluice_tenant *t, const char *name, struct slui
 	int i = entry_find(t->rules, t->nb_rules, name);
 
 	if (i < 0)
-		return fail(err, -ENOENT, "name", "no rule '%s' in tenant '%s'",
-			    printable(name, buf), t->name);
+		return sluice_err_set(err, -ENOENT, "name", "no rule '%s' in tenant '%s'",
+				      printable(name, buf), t->name);
 	index_del(&t->rule_names, t->rules[i].name, cmp_str);
 	/* Keep file order: it breaks ties between equal priorities. */
 	memmove(&t->rules[i], &t->rules[i + 1],

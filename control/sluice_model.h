@@ -75,6 +75,14 @@ struct sluice_err {
 	char msg[224];
 };
 
+/**
+ * Fill *err (when not NULL) with `field` and the printf-formatted reason, for
+ * any layer that reports through a struct sluice_err. @return rc, so that a
+ * refusal is one statement: `return sluice_err_set(err, -EINVAL, "vlan", ...)`.
+ */
+int sluice_err_set(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* ---- Tenant ingress match ------------------------------------------------ */
 
 /**

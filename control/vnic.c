@@ -5,29 +5,12 @@
  * scan, bounded by SLUICE_VNICS_MAX.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sluice_model.h"
 #include "sluice_model_priv.h"
-
-static int fail(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return rc;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static const char *mac_str(const uint8_t m[6], char buf[18])
 {
@@ -78,33 +61,37 @@ static int check_socket(const char *s, struct sluice_err *err)
 	const char *c;
 
 	if (memchr(s, '\0', SLUICE_VNIC_PATH_MAX) == NULL)
-		return fail(err, -EINVAL, "socket", "socket path is longer than %d characters",
-			    SLUICE_VNIC_PATH_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "socket",
+				      "socket path is longer than %d characters",
+				      SLUICE_VNIC_PATH_MAX - 1);
 	len = strlen(s);
 	if (len == 0)
-		return fail(err, -EINVAL, "socket", "socket path is empty");
+		return sluice_err_set(err, -EINVAL, "socket", "socket path is empty");
 	if (s[0] != '/')
-		return fail(err, -EINVAL, "socket", "socket '%s' is not an absolute path",
-			    model_printable(s, buf));
+		return sluice_err_set(err, -EINVAL, "socket", "socket '%s' is not an absolute path",
+				      model_printable(s, buf));
 	for (i = 0; i < len; i++) {
 		char ch = s[i];
 
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
 		      ch == '_' || ch == '.' || ch == '-' || ch == '+' || ch == '/'))
-			return fail(err, -EINVAL, "socket",
-				    "socket '%s' has a character outside [A-Za-z0-9_.+/-]",
-				    model_printable(s, buf));
+			return sluice_err_set(
+			    err, -EINVAL, "socket",
+			    "socket '%s' has a character outside [A-Za-z0-9_.+/-]",
+			    model_printable(s, buf));
 	}
 	for (c = s; c != NULL && *c != '\0'; c = strchr(c + 1, '/')) {
 		const char *next = strchr(c + 1, '/');
 		size_t clen = next ? (size_t)(next - c - 1) : strlen(c + 1);
 
 		if (clen == 0)
-			return fail(err, -EINVAL, "socket", "socket '%s' has an empty component",
-				    model_printable(s, buf));
+			return sluice_err_set(err, -EINVAL, "socket",
+					      "socket '%s' has an empty component",
+					      model_printable(s, buf));
 		if ((clen == 1 && c[1] == '.') || (clen == 2 && c[1] == '.' && c[2] == '.'))
-			return fail(err, -EINVAL, "socket", "socket '%s' has a '.' or '..' component",
-				    model_printable(s, buf));
+			return sluice_err_set(err, -EINVAL, "socket",
+					      "socket '%s' has a '.' or '..' component",
+					      model_printable(s, buf));
 	}
 	return 0;
 }
@@ -117,10 +104,11 @@ static int check_unique(const struct sluice_config *cfg, const struct sluice_ten
 	uint32_t i, j;
 
 	if (sluice_vnic_dev_name(t->name, v->name, name, sizeof(name)) < 0)
-		return fail(err, -EINVAL, "name",
-			    "vnic ethdev name 'net_vhost_%s_%s' is longer than %d characters; "
-			    "shorten the tenant or vnic name",
-			    t->name, v->name, SLUICE_VNIC_DEV_NAME_MAX);
+		return sluice_err_set(
+		    err, -EINVAL, "name",
+		    "vnic ethdev name 'net_vhost_%s_%s' is longer than %d characters; "
+		    "shorten the tenant or vnic name",
+		    t->name, v->name, SLUICE_VNIC_DEV_NAME_MAX);
 	for (i = 0; i < cfg->nb_tenants; i++) {
 		const struct sluice_tenant *o = &cfg->tenants[i];
 
@@ -128,19 +116,21 @@ static int check_unique(const struct sluice_config *cfg, const struct sluice_ten
 			const struct sluice_vnic *w = &o->vnics[j];
 
 			if (strcmp(w->socket, v->socket) == 0)
-				return fail(err, -EEXIST, "socket",
-					    "socket '%s' is already used by vnic '%s' of tenant '%s'",
-					    v->socket, w->name, o->name);
+				return sluice_err_set(
+				    err, -EEXIST, "socket",
+				    "socket '%s' is already used by vnic '%s' of tenant '%s'",
+				    v->socket, w->name, o->name);
 			if (memcmp(w->mac, v->mac, 6) == 0)
-				return fail(err, -EEXIST, "mac",
-					    "mac %s is already vnic '%s' of tenant '%s'",
-					    mac_str(v->mac, mac), w->name, o->name);
+				return sluice_err_set(err, -EEXIST, "mac",
+						      "mac %s is already vnic '%s' of tenant '%s'",
+						      mac_str(v->mac, mac), w->name, o->name);
 			if (o != t && sluice_vnic_dev_name(o->name, w->name, other, sizeof(other)) > 0 &&
 			    strcmp(name, other) == 0)
-				return fail(err, -EEXIST, "name",
-					    "vnic ethdev name '%s' is also tenant '%s' vnic '%s'; "
-					    "rename one",
-					    name, o->name, w->name);
+				return sluice_err_set(
+				    err, -EEXIST, "name",
+				    "vnic ethdev name '%s' is also tenant '%s' vnic '%s'; "
+				    "rename one",
+				    name, o->name, w->name);
 		}
 	}
 	return 0;
@@ -162,27 +152,30 @@ int sluice_model_vnic_add(struct sluice_config *cfg, struct sluice_tenant *t,
 	int rc;
 
 	if (nb_vnics(cfg) >= SLUICE_VNICS_MAX)
-		return fail(err, -ENOSPC, "", "too many vnics (limit %u)", SLUICE_VNICS_MAX);
+		return sluice_err_set(err, -ENOSPC, "", "too many vnics (limit %u)",
+				      SLUICE_VNICS_MAX);
 	if (memchr(v->name, '\0', SLUICE_NAME_MAX) == NULL)
-		return fail(err, -EINVAL, "name", "vnic name is longer than %d characters",
-			    SLUICE_NAME_MAX - 1);
+		return sluice_err_set(err, -EINVAL, "name",
+				      "vnic name is longer than %d characters",
+				      SLUICE_NAME_MAX - 1);
 	rc = model_check_name("vnic", "name", v->name, err);
 	if (rc < 0)
 		return rc;
 	if (sluice_tenant_vnic(t, v->name) != NULL)
-		return fail(err, -EEXIST, "name", "vnic '%s' already exists", v->name);
+		return sluice_err_set(err, -EEXIST, "name", "vnic '%s' already exists", v->name);
 	rc = check_socket(v->socket, err);
 	if (rc < 0)
 		return rc;
 	if (v->mode != SLUICE_VNIC_SERVER && v->mode != SLUICE_VNIC_CLIENT)
-		return fail(err, -EINVAL, "mode", "mode %d is not server or client", (int)v->mode);
+		return sluice_err_set(err, -EINVAL, "mode", "mode %d is not server or client",
+				      (int)v->mode);
 	if (v->queues < 1 || v->queues > SLUICE_VNIC_QUEUES_MAX)
-		return fail(err, -EINVAL, "queues", "queues %u out of range 1..%u", v->queues,
-			    SLUICE_VNIC_QUEUES_MAX);
+		return sluice_err_set(err, -EINVAL, "queues", "queues %u out of range 1..%u",
+				      v->queues, SLUICE_VNIC_QUEUES_MAX);
 	if ((v->mac[0] | v->mac[1] | v->mac[2] | v->mac[3] | v->mac[4] | v->mac[5]) == 0)
-		return fail(err, -EINVAL, "mac", "mac must not be 00:00:00:00:00:00");
+		return sluice_err_set(err, -EINVAL, "mac", "mac must not be 00:00:00:00:00:00");
 	if (v->mac[0] & 1)
-		return fail(err, -EINVAL, "mac", "mac must not be a multicast address");
+		return sluice_err_set(err, -EINVAL, "mac", "mac must not be a multicast address");
 	rc = check_unique(cfg, t, v, err);
 	if (rc < 0)
 		return rc;
@@ -191,7 +184,7 @@ int sluice_model_vnic_add(struct sluice_config *cfg, struct sluice_tenant *t,
 
 		n = realloc(t->vnics, cap * sizeof(*n));
 		if (n == NULL)
-			return fail(err, -ENOMEM, "", "out of memory");
+			return sluice_err_set(err, -ENOMEM, "", "out of memory");
 		t->vnics = n;
 		t->cap_vnics = cap;
 	}
@@ -214,8 +207,8 @@ int sluice_model_vnic_del(struct sluice_tenant *t, const char *name, struct slui
 	uint32_t i;
 
 	if (v == NULL)
-		return fail(err, -ENOENT, "name", "no vnic '%s' in tenant '%s'",
-			    model_printable(name, buf), t->name);
+		return sluice_err_set(err, -ENOENT, "name", "no vnic '%s' in tenant '%s'",
+				      model_printable(name, buf), t->name);
 	i = (uint32_t)(v - t->vnics);
 	memmove(&t->vnics[i], &t->vnics[i + 1], (t->nb_vnics - i - 1) * sizeof(*t->vnics));
 	t->nb_vnics--;
@@ -257,25 +250,28 @@ int sluice_model_uplink_set(struct sluice_config *cfg, struct sluice_tenant *t,
 	case SLUICE_UPLINK_VXLAN:
 		break;
 	default:
-		return fail(err, -EINVAL, "uplink", "unknown uplink kind %d", (int)u->kind);
+		return sluice_err_set(err, -EINVAL, "uplink", "unknown uplink kind %d",
+				      (int)u->kind);
 	}
 	rc = model_check_port(cfg, u->port, "port", "uplink port", err);
 	if (rc < 0)
 		return rc;
 	if (u->kind == SLUICE_UPLINK_PORT && !has_match(t, SLUICE_MATCH_PORT, u->port, 0, 0))
-		return fail(err, -EINVAL, "port",
-			    "uplink port %u untagged needs the tenant's match {port: %u}, which "
-			    "brings its frames back",
-			    u->port, u->port);
+		return sluice_err_set(
+		    err, -EINVAL, "port",
+		    "uplink port %u untagged needs the tenant's match {port: %u}, which "
+		    "brings its frames back",
+		    u->port, u->port);
 	if (u->kind == SLUICE_UPLINK_VLAN) {
 		if (u->vlan < 1 || u->vlan > SLUICE_VLAN_MAX)
-			return fail(err, -EINVAL, "vlan", "vlan %u out of range 1..%u", u->vlan,
-				    SLUICE_VLAN_MAX);
+			return sluice_err_set(err, -EINVAL, "vlan", "vlan %u out of range 1..%u",
+					      u->vlan, SLUICE_VLAN_MAX);
 		if (!has_match(t, SLUICE_MATCH_VLAN, u->port, u->vlan, 0))
-			return fail(err, -EINVAL, "vlan",
-				    "uplink vlan %u needs the tenant's match {port: %u, vlan: %u}, "
-				    "which brings its frames back",
-				    u->vlan, u->port, u->vlan);
+			return sluice_err_set(
+			    err, -EINVAL, "vlan",
+			    "uplink vlan %u needs the tenant's match {port: %u, vlan: %u}, "
+			    "which brings its frames back",
+			    u->vlan, u->port, u->vlan);
 	}
 	if (u->kind == SLUICE_UPLINK_VXLAN) {
 		/* The same checks as the vxlan_encap action's. */
@@ -286,10 +282,11 @@ int sluice_model_uplink_set(struct sluice_config *cfg, struct sluice_tenant *t,
 		if (rc < 0)
 			return rc;
 		if (!has_match(t, SLUICE_MATCH_VNI, u->port, 0, u->vxlan.vni))
-			return fail(err, -EINVAL, "vni",
-				    "uplink vni %u needs the tenant's match {vni: %u} (or {port: %u, "
-				    "vni: %u}), which brings its frames back",
-				    u->vxlan.vni, u->vxlan.vni, u->port, u->vxlan.vni);
+			return sluice_err_set(
+			    err, -EINVAL, "vni",
+			    "uplink vni %u needs the tenant's match {vni: %u} (or {port: %u, "
+			    "vni: %u}), which brings its frames back",
+			    u->vxlan.vni, u->vxlan.vni, u->port, u->vxlan.vni);
 	}
 	memset(&t->uplink, 0, sizeof(t->uplink));
 	t->uplink.kind = u->kind;

@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,21 +41,6 @@ struct l2_learn {
 static inline uint16_t key_tenant(uint64_t key)
 {
 	return (uint16_t)rte_le_to_cpu_64(key);
-}
-
-static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
 }
 
 /* ---- Building ------------------------------------------------------------- */
@@ -238,8 +222,10 @@ static int tenant_build(struct sluice_dp *dp, struct dp_table *t, struct dp_l2 *
 	lt->uplink_kind = (uint8_t)u->kind;
 	if (u->kind != SLUICE_UPLINK_NONE) {
 		if (u->port >= dp->nb_ports) {
-			set_err(err, "uplink", "tenant '%s': uplink port %u does not exist (the data "
-				"plane has %u)", tn->name, u->port, dp->nb_ports);
+			sluice_err_set(err, 0, "uplink",
+				       "tenant '%s': uplink port %u does not exist (the data "
+				       "plane has %u)",
+				       tn->name, u->port, dp->nb_ports);
 			return -EINVAL;
 		}
 		lt->uplink_port = u->port;
@@ -324,8 +310,10 @@ int dp_l2_build(struct sluice_dp *dp, struct dp_table *t, const struct sluice_co
 				ret = entry_add(l2, dp_l2_key(L2_HOST, tn->vnics[j].mac), port, true,
 						now);
 			if (ret < 0) {
-				set_err(err, "vnics", "cannot add the MAC of vnic '%s' of tenant "
-					"'%s': %s", tn->vnics[j].name, tn->name, strerror(-ret));
+				sluice_err_set(err, 0, "vnics",
+					       "cannot add the MAC of vnic '%s' of tenant "
+					       "'%s': %s",
+					       tn->vnics[j].name, tn->name, strerror(-ret));
 				return ret;
 			}
 		}

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,21 +52,6 @@ static const struct rte_acl_field_def acl6_defs[ACL6_FIELDS] = {
 	FIELD(RANGE, 2, 10, 10, offsetof(struct acl6_key, sport)),
 	FIELD(RANGE, 2, 11, 10, offsetof(struct acl6_key, dport)),
 };
-
-static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
 
 static struct rte_hash *hash_new(const char *what, uint64_t gen, uint32_t entries, uint32_t key_len,
 				 int socket)
@@ -255,8 +239,9 @@ static int action_compile(struct sluice_dp *dp, struct dp_table *t, uint32_t idx
 	da->tenant = tenant;
 	if (a->flags & SLUICE_ACT_FORWARD) {
 		if (a->port >= dp->nb_ports) {
-			set_err(err, "forward", "port %u does not exist (the data plane has %u)",
-				a->port, dp->nb_ports);
+			sluice_err_set(err, 0, "forward",
+				       "port %u does not exist (the data plane has %u)", a->port,
+				       dp->nb_ports);
 			return -EINVAL;
 		}
 		da->port = a->port;
@@ -271,7 +256,7 @@ static int action_compile(struct sluice_dp *dp, struct dp_table *t, uint32_t idx
 		t->meter_action[da->meter] = idx;
 		ret = rte_meter_trtcm_profile_config(&t->meter_profiles[da->meter], &p);
 		if (ret != 0) {
-			set_err(err, "meter", "meter parameters refused (%d)", ret);
+			sluice_err_set(err, 0, "meter", "meter parameters refused (%d)", ret);
 			return -EINVAL;
 		}
 	}
@@ -296,8 +281,10 @@ static int tenant_matches(struct sluice_dp *dp, struct dp_table *t, uint16_t ti,
 		int ret;
 
 		if (m->port != SLUICE_PORT_ANY && m->port >= dp->nb_ports) {
-			set_err(err, "port", "tenant '%s': port %u does not exist (the data plane has %u)",
-				tn->name, m->port, dp->nb_ports);
+			sluice_err_set(
+			    err, 0, "port",
+			    "tenant '%s': port %u does not exist (the data plane has %u)", tn->name,
+			    m->port, dp->nb_ports);
 			return -EINVAL;
 		}
 		switch (m->kind) {
@@ -515,13 +502,14 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 	int ret;
 
 	if (cfg->nb_tenants > SLUICE_TENANTS_MAX) {
-		set_err(err, "tenants", "%u tenants, at most %u", cfg->nb_tenants, SLUICE_TENANTS_MAX);
+		sluice_err_set(err, 0, "tenants", "%u tenants, at most %u", cfg->nb_tenants,
+			       SLUICE_TENANTS_MAX);
 		errno = EINVAL;
 		return NULL;
 	}
 	t = rte_zmalloc_socket("sl_table", sizeof(*t), RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
 	if (t == NULL) {
-		set_err(err, "", "out of memory for the table");
+		sluice_err_set(err, 0, "", "out of memory for the table");
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -529,7 +517,7 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 	t->nb_workers = dp->nb_workers;
 	ret = table_alloc(dp, t, cfg);
 	if (ret < 0) {
-		set_err(err, "", "cannot allocate tables: %s", strerror(-ret));
+		sluice_err_set(err, 0, "", "cannot allocate tables: %s", strerror(-ret));
 		goto out_free_table;
 	}
 	ret = table_fill(dp, t, cfg, err);
@@ -537,12 +525,13 @@ struct dp_table *dp_table_build(struct sluice_dp *dp, const struct sluice_config
 		ret = dp_l2_build(dp, t, cfg, err);
 	if (ret < 0) {
 		if (err && err->msg[0] == '\0')
-			set_err(err, "", "cannot build tables: %s", strerror(-ret));
+			sluice_err_set(err, 0, "", "cannot build tables: %s", strerror(-ret));
 		goto out_free_table;
 	}
 	if ((t->acl4 && (ret = acl_build(t->acl4, acl4_defs, ACL4_FIELDS)) != 0) ||
 	    (t->acl6 && (ret = acl_build(t->acl6, acl6_defs, ACL6_FIELDS)) != 0)) {
-		set_err(err, "rules", "cannot build the rule classifier: %s", strerror(-ret));
+		sluice_err_set(err, 0, "rules", "cannot build the rule classifier: %s",
+			       strerror(-ret));
 		goto out_free_table;
 	}
 	/* Meters start full, at the data plane's time (a test clock need not be the TSC). */

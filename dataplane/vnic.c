@@ -40,21 +40,6 @@
 
 #define TX_RING_SIZE 1024
 
-static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(struct sluice_err *err, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
 uint16_t dp_vnic_port(const struct sluice_dp *dp, const char *tenant, const char *name)
 {
 	uint16_t p;
@@ -202,7 +187,7 @@ static int socket_clear(const char *path, struct sluice_err *err)
 	if (lstat(path, &st) != 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode)) {
-		set_err(err, "socket", "socket '%s' exists and is not a socket", path);
+		sluice_err_set(err, 0, "socket", "socket '%s' exists and is not a socket", path);
 		return -EEXIST;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -212,7 +197,7 @@ static int socket_clear(const char *path, struct sluice_err *err)
 	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	close(fd);
 	if (rc == 0) {
-		set_err(err, "socket", "socket '%s' is served by another process", path);
+		sluice_err_set(err, 0, "socket", "socket '%s' is served by another process", path);
 		return -EADDRINUSE;
 	}
 	if (unlink(path) != 0)
@@ -281,16 +266,17 @@ static int vnic_create(struct sluice_dp *dp, const struct sluice_tenant *t,
 	int ret;
 
 	if (sluice_vnic_dev_name(t->name, v->name, dev, sizeof(dev)) < 0) {
-		set_err(err, "name", "vnic '%s' of tenant '%s': ethdev name too long", v->name,
-			t->name);
+		sluice_err_set(err, 0, "name", "vnic '%s' of tenant '%s': ethdev name too long",
+			       v->name, t->name);
 		return -EINVAL;
 	}
 	if (dp->opts.vnic_dir != NULL) {
 		size_t n = strlen(dp->opts.vnic_dir);
 
 		if (strncmp(v->socket, dp->opts.vnic_dir, n) != 0 || v->socket[n] != '/') {
-			set_err(err, "socket", "vnic '%s' of tenant '%s': socket '%s' is not in %s",
-				v->name, t->name, v->socket, dp->opts.vnic_dir);
+			sluice_err_set(err, 0, "socket",
+				       "vnic '%s' of tenant '%s': socket '%s' is not in %s",
+				       v->name, t->name, v->socket, dp->opts.vnic_dir);
 			return -EACCES;
 		}
 	}
@@ -298,7 +284,8 @@ static int vnic_create(struct sluice_dp *dp, const struct sluice_tenant *t,
 		ret = socket_clear(v->socket, err);
 		if (ret < 0) {
 			if (err && err->msg[0] == '\0')
-				set_err(err, "socket", "socket '%s': %s", v->socket, strerror(-ret));
+				sluice_err_set(err, 0, "socket", "socket '%s': %s", v->socket,
+					       strerror(-ret));
 			return ret;
 		}
 	}
@@ -308,14 +295,15 @@ static int vnic_create(struct sluice_dp *dp, const struct sluice_tenant *t,
 	if (ret == 0 && rte_eth_dev_get_port_by_name(dev, &port) != 0)
 		ret = -ENODEV;
 	if (ret != 0) {
-		set_err(err, "", "vnic '%s' of tenant '%s': cannot create %s: %s", v->name, t->name,
-			dev, rte_strerror(-ret));
+		sluice_err_set(err, 0, "", "vnic '%s' of tenant '%s': cannot create %s: %s",
+			       v->name, t->name, dev, rte_strerror(-ret));
 		return ret;
 	}
 	if (port >= SLUICE_DP_PORTS) {
 		rte_eal_hotplug_remove("vdev", dev);
-		set_err(err, "", "vnic '%s' of tenant '%s': no port left (sluice drives %u)",
-			v->name, t->name, SLUICE_DP_PORTS);
+		sluice_err_set(err, 0, "",
+			       "vnic '%s' of tenant '%s': no port left (sluice drives %u)", v->name,
+			       t->name, SLUICE_DP_PORTS);
 		return -ENOSPC;
 	}
 	d = &dp->vnics[port];
@@ -333,8 +321,8 @@ static int vnic_create(struct sluice_dp *dp, const struct sluice_tenant *t,
 	dp_port_stats_restart(dp, port);
 	ret = port_setup(dp, d);
 	if (ret != 0) {
-		set_err(err, "", "vnic '%s' of tenant '%s': cannot start %s: %s", v->name, t->name,
-			dev, rte_strerror(-ret));
+		sluice_err_set(err, 0, "", "vnic '%s' of tenant '%s': cannot start %s: %s", v->name,
+			       t->name, dev, rte_strerror(-ret));
 		return ret;
 	}
 	return 0;

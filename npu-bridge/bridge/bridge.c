@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,22 +41,6 @@ const char *sluice_bridge_ctr_name(unsigned int ctr)
 const char *sluice_bridge_ctr_desc(unsigned int ctr)
 {
 	return ctr < SLUICE_BRIDGE_CTR_MAX ? ctr_descs[ctr] : "unknown";
-}
-
-static int set_err(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int set_err(struct sluice_err *err, int rc, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL)
-		return rc;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 static uint64_t us_to_tsc(uint64_t hz, uint32_t us, uint32_t dflt)
@@ -188,15 +171,18 @@ static int mem_register(struct sluice_bridge *b, const char *mode, struct sluice
 	int ret;
 
 	if (rte_eal_iova_mode() != RTE_IOVA_VA)
-		return set_err(err, -EINVAL, "copy",
-			       "%s copy needs --iova-mode=va (NPU memory has no physical address "
-			       "here)", mode);
+		return sluice_err_set(
+		    err, -EINVAL, "copy",
+		    "%s copy needs --iova-mode=va (NPU memory has no physical address "
+		    "here)",
+		    mode);
 	if (pg <= 0 || (uintptr_t)b->mem.va % (uintptr_t)pg || b->mem.size % (uint64_t)pg)
-		return set_err(err, -EINVAL, "copy", "NPU memory is not page aligned");
+		return sluice_err_set(err, -EINVAL, "copy", "NPU memory is not page aligned");
 	ret = rte_extmem_register(b->mem.va, b->mem.size, NULL, 0, (size_t)pg);
 	if (ret != 0 && rte_errno != EEXIST)
-		return set_err(err, -rte_errno, "copy", "cannot register NPU memory with EAL: %s",
-			       rte_strerror(rte_errno));
+		return sluice_err_set(err, -rte_errno, "copy",
+				      "cannot register NPU memory with EAL: %s",
+				      rte_strerror(rte_errno));
 	b->extmem = ret == 0;
 	if (rte_vfio_is_enabled("vfio") &&
 	    rte_vfio_container_dma_map(RTE_VFIO_DEFAULT_CONTAINER_FD, (uint64_t)(uintptr_t)b->mem.va,
@@ -204,7 +190,7 @@ static int mem_register(struct sluice_bridge *b, const char *mode, struct sluice
 		RTE_LOG(WARNING, USER1, "npu: VFIO DMA map of NPU memory failed\n");
 	ret = sluice_npu_mem_set_iova(b->dev, (uint64_t)(uintptr_t)b->mem.va);
 	if (ret < 0)
-		return set_err(err, ret, "copy", "the device refused its IOVA");
+		return sluice_err_set(err, ret, "copy", "the device refused its IOVA");
 	b->mem.iova = (uint64_t)(uintptr_t)b->mem.va;
 	return 0;
 }
@@ -216,10 +202,11 @@ static int dma_setup(struct sluice_bridge *b, struct sluice_err *err)
 	int ret;
 
 	if (rte_dma_count_avail() < b->opts.nb_workers)
-		return set_err(err, -EINVAL, "copy",
-			       "dmadev copy needs a DMA device per worker: %u workers, %u DMA "
-			       "devices (add --vdev dma_skeleton0,...)",
-			       b->opts.nb_workers, rte_dma_count_avail());
+		return sluice_err_set(
+		    err, -EINVAL, "copy",
+		    "dmadev copy needs a DMA device per worker: %u workers, %u DMA "
+		    "devices (add --vdev dma_skeleton0,...)",
+		    b->opts.nb_workers, rte_dma_count_avail());
 	ret = mem_register(b, "dmadev", err);
 	if (ret < 0)
 		goto out_close;
@@ -241,15 +228,17 @@ static int dma_setup(struct sluice_bridge *b, struct sluice_err *err)
 		if (ret == 0)
 			ret = rte_dma_start(id);
 		if (ret != 0) {
-			set_err(err, ret, "copy", "DMA device %s: cannot start it (%s)", info.dev_name,
-				rte_strerror(-ret));
+			sluice_err_set(err, ret, "copy", "DMA device %s: cannot start it (%s)",
+				       info.dev_name, rte_strerror(-ret));
 			goto out_close;
 		}
 		b->w[i++].dma_dev = id;
 	}
 	if (i < b->opts.nb_workers) {
-		ret = set_err(err, -EINVAL, "copy", "dmadev copy: only %u DMA devices copy memory to "
-			      "memory, %u workers need one each", i, b->opts.nb_workers);
+		ret = sluice_err_set(err, -EINVAL, "copy",
+				     "dmadev copy: only %u DMA devices copy memory to "
+				     "memory, %u workers need one each",
+				     i, b->opts.nb_workers);
 		goto out_close;
 	}
 	return 0;
@@ -268,13 +257,14 @@ static int device_open(struct sluice_bridge *b, const struct sluice_config *cfg,
 	int ret;
 
 	if (copy == SLUICE_NPU_COPY_ZEROCOPY)
-		return set_err(err, -EINVAL, "copy",
-			       "copy zerocopy is chosen when sluice starts (--npu-copy zerocopy): "
-			       "packets must be received into NPU memory");
+		return sluice_err_set(
+		    err, -EINVAL, "copy",
+		    "copy zerocopy is chosen when sluice starts (--npu-copy zerocopy): "
+		    "packets must be received into NPU memory");
 	b->dev = sluice_npu_open(spec);
 	if (b->dev == NULL)
-		return set_err(err, errno ? -errno : -EINVAL, "device",
-			       "cannot open npu device '%s': %s", spec, strerror(errno));
+		return sluice_err_set(err, errno ? -errno : -EINVAL, "device",
+				      "cannot open npu device '%s': %s", spec, strerror(errno));
 	snprintf(b->dev_spec, sizeof(b->dev_spec), "%s", spec);
 	b->copy = copy;
 	ret = sluice_npu_mem(b->dev, &b->mem);
@@ -282,7 +272,8 @@ static int device_open(struct sluice_bridge *b, const struct sluice_config *cfg,
 		ret = dma_setup(b, err);
 	if (ret < 0) {
 		if (err && err->msg[0] == '\0')
-			set_err(err, ret, "device", "npu device '%s': %s", spec, strerror(-ret));
+			sluice_err_set(err, ret, "device", "npu device '%s': %s", spec,
+				       strerror(-ret));
 		sluice_npu_close(b->dev);
 		b->dev = NULL;
 		return ret;
@@ -382,44 +373,45 @@ static int model_load(struct sluice_bridge *b, const struct sluice_npu_model_ref
 		if (!b->models[i].loaded)
 			m = &b->models[i];
 	if (m == NULL)
-		return set_err(err, -ENOSPC, "models", "model '%s': no model slot left", ref->name);
+		return sluice_err_set(err, -ENOSPC, "models", "model '%s': no model slot left",
+				      ref->name);
 	f = fopen(ref->file, "rb");
 	if (f == NULL)
-		return set_err(err, -errno, "file", "model '%s': cannot open %s: %s", ref->name,
-			       ref->file, strerror(errno));
+		return sluice_err_set(err, -errno, "file", "model '%s': cannot open %s: %s",
+				      ref->name, ref->file, strerror(errno));
 	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
 		fclose(f);
-		return set_err(err, -EIO, "file", "model '%s': cannot read %s", ref->name,
-			       ref->file);
+		return sluice_err_set(err, -EIO, "file", "model '%s': cannot read %s", ref->name,
+				      ref->file);
 	}
 	if ((unsigned long)len > MODEL_FILE_MAX) {
 		fclose(f);
-		return set_err(err, -EFBIG, "file", "model '%s': %s is larger than %u MiB",
-			       ref->name, ref->file, MODEL_FILE_MAX >> 20);
+		return sluice_err_set(err, -EFBIG, "file", "model '%s': %s is larger than %u MiB",
+				      ref->name, ref->file, MODEL_FILE_MAX >> 20);
 	}
 	blob = malloc((size_t)len + 1);
 	if (blob == NULL) {
 		fclose(f);
-		return set_err(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	}
 	if (fread(blob, 1, (size_t)len, f) != (size_t)len) {
 		free(blob);
 		fclose(f);
-		return set_err(err, -EIO, "file", "model '%s': cannot read %s", ref->name,
-			       ref->file);
+		return sluice_err_set(err, -EIO, "file", "model '%s': cannot read %s", ref->name,
+				      ref->file);
 	}
 	fclose(f);
 	ret = sluice_npu_model_load(b->dev, blob, (size_t)len, &m->id);
 	free(blob);
 	if (ret < 0)
-		return set_err(err, ret, "file", "model '%s': the device refused %s: %s",
-			       ref->name, ref->file,
-			       ret == -EINVAL ? "not a valid model blob" : strerror(-ret));
+		return sluice_err_set(err, ret, "file", "model '%s': the device refused %s: %s",
+				      ref->name, ref->file,
+				      ret == -EINVAL ? "not a valid model blob" : strerror(-ret));
 	ret = sluice_npu_model_info_get(b->dev, m->id, &m->info);
 	if (ret < 0) {
 		sluice_npu_model_unload(b->dev, m->id);
-		return set_err(err, ret, "file", "model '%s': no info from the device",
-			       ref->name);
+		return sluice_err_set(err, ret, "file", "model '%s': no info from the device",
+				      ref->name);
 	}
 	snprintf(m->name, sizeof(m->name), "%s", ref->name);
 	snprintf(m->file, sizeof(m->file), "%s", ref->file);
@@ -492,21 +484,24 @@ static int ctx_check_model(const struct bmodel *m, const char *tenant,
 	unsigned int ch = (unsigned int)n->input.pixel;
 
 	if (n->input.width > mi->in_max_w || n->input.height > mi->in_max_h)
-		return set_err(err, -EINVAL, "width",
-			       "tenant '%s' npu context '%s': model '%s' takes frames up to %ux%u, "
-			       "not %ux%u",
-			       tenant, n->name, m->name, mi->in_max_w, mi->in_max_h,
-			       n->input.width, n->input.height);
+		return sluice_err_set(
+		    err, -EINVAL, "width",
+		    "tenant '%s' npu context '%s': model '%s' takes frames up to %ux%u, "
+		    "not %ux%u",
+		    tenant, n->name, m->name, mi->in_max_w, mi->in_max_h, n->input.width,
+		    n->input.height);
 	if (!(mi->in_channels_mask & (1u << ch)))
-		return set_err(err, -EINVAL, "pixel",
-			       "tenant '%s' npu context '%s': model '%s' does not take %s frames",
-			       tenant, n->name, m->name, sluice_npu_pixel_name(n->input.pixel));
+		return sluice_err_set(
+		    err, -EINVAL, "pixel",
+		    "tenant '%s' npu context '%s': model '%s' does not take %s frames", tenant,
+		    n->name, m->name, sluice_npu_pixel_name(n->input.pixel));
 	if (mi->nb_classes == 0 || mi->nb_classes > 1024 ||
 	    mi->out_bytes < 4u * mi->nb_classes)
-		return set_err(err, -EINVAL, "model",
-			       "tenant '%s' npu context '%s': model '%s' has %u classes in %u "
-			       "output bytes; results carry 1..1024 int32 scores",
-			       tenant, n->name, m->name, mi->nb_classes, mi->out_bytes);
+		return sluice_err_set(
+		    err, -EINVAL, "model",
+		    "tenant '%s' npu context '%s': model '%s' has %u classes in %u "
+		    "output bytes; results carry 1..1024 int32 scores",
+		    tenant, n->name, m->name, mi->nb_classes, mi->out_bytes);
 	return 0;
 }
 
@@ -536,7 +531,7 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 		return ret;
 	c = rte_zmalloc("sl_bctx", sizeof(*c), RTE_CACHE_LINE_SIZE);
 	if (c == NULL)
-		return set_err(err, -ENOMEM, "", "out of memory");
+		return sluice_err_set(err, -ENOMEM, "", "out of memory");
 	snprintf(c->tenant, sizeof(c->tenant), "%s", tenant);
 	c->conf = *n;
 	c->serial = ++b->next_serial;
@@ -550,8 +545,10 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 	c->geom.height = n->input.height;
 	c->geom.payload_type = n->input.payload_type;
 	if (sluice_asm_geom_check(&c->geom) != 0) {
-		ret = set_err(err, -EINVAL, "input", "tenant '%s' npu context '%s': the frame "
-			      "assembler refuses this input", tenant, n->name);
+		ret = sluice_err_set(err, -EINVAL, "input",
+				     "tenant '%s' npu context '%s': the frame "
+				     "assembler refuses this input",
+				     tenant, n->name);
 		goto out_free;
 	}
 	c->frame_bytes = sluice_asm_frame_bytes(&c->geom);
@@ -568,10 +565,11 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 	}
 	need = RTE_ALIGN_CEIL(need, 4096ull);
 	if (n->window != 0 && n->window < need) {
-		ret = set_err(err, -EINVAL, "window",
-			      "tenant '%s' npu context '%s': window %" PRIu64 " is too small: %u "
-			      "frames and their results need %" PRIu64 " bytes",
-			      tenant, n->name, n->window, c->depth, need);
+		ret = sluice_err_set(err, -EINVAL, "window",
+				     "tenant '%s' npu context '%s': window %" PRIu64
+				     " is too small: %u "
+				     "frames and their results need %" PRIu64 " bytes",
+				     tenant, n->name, n->window, c->depth, need);
 		goto out_free;
 	}
 	ret = sluice_npu_info_get(b->dev, &info);
@@ -599,7 +597,7 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 		c->zc_mbufs = rte_zmalloc("sl_bzc", sizeof(*c->zc_mbufs) * c->depth *
 					  SLUICE_NPU_SEGS_MAX, RTE_CACHE_LINE_SIZE);
 		if (c->zc_mbufs == NULL) {
-			ret = set_err(err, -ENOMEM, "", "out of memory");
+			ret = sluice_err_set(err, -ENOMEM, "", "out of memory");
 			goto out_free;
 		}
 	}
@@ -608,12 +606,13 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 	c->sch.q = rte_zmalloc("sl_bq", sizeof(uint32_t) * c->depth, 0);
 	c->sch.fly = rte_zmalloc("sl_bfly", sizeof(uint32_t) * c->depth, 0);
 	if (c->slots == NULL || c->ops == NULL || c->sch.q == NULL || c->sch.fly == NULL) {
-		ret = set_err(err, -ENOMEM, "", "out of memory");
+		ret = sluice_err_set(err, -ENOMEM, "", "out of memory");
 		goto out_free;
 	}
 	if ((ret = ring_new(&c->free_ring, "bfree", c->serial, c->depth)) < 0 ||
 	    (ret = ring_new(&c->ready_ring, "bready", c->serial, c->depth)) < 0) {
-		set_err(err, ret, "", "cannot create the context's rings: %s", strerror(-ret));
+		sluice_err_set(err, ret, "", "cannot create the context's rings: %s",
+			       strerror(-ret));
 		goto out_free;
 	}
 	for (i = 0; i < c->depth; i++) {
@@ -642,9 +641,11 @@ static int ctx_create(struct sluice_bridge *b, const char *tenant,
 	return 0;
 
 out_dev_err:
-	set_err(err, ret, ret == -ENOSPC ? "window" : "", "tenant '%s' npu context '%s': the device "
-		"cannot make it: %s", tenant, n->name,
-		ret == -ENOSPC ? "no device memory or context left" : strerror(-ret));
+	sluice_err_set(err, ret, ret == -ENOSPC ? "window" : "",
+		       "tenant '%s' npu context '%s': the device "
+		       "cannot make it: %s",
+		       tenant, n->name,
+		       ret == -ENOSPC ? "no device memory or context left" : strerror(-ret));
 out_free:
 	ctx_free(b, c);
 	return ret;
@@ -717,14 +718,13 @@ int sluice_bridge_prepare(struct sluice_bridge *b, const struct sluice_config *c
 	} else {
 		if (b->opts.device == NULL && cfg->npu.device[0] &&
 		    strcmp(cfg->npu.device, b->dev_spec) != 0)
-			return set_err(err, -EINVAL, "device",
-				       "npu device '%s' is open; '%s' takes a restart", b->dev_spec,
-				       cfg->npu.device);
+			return sluice_err_set(err, -EINVAL, "device",
+					      "npu device '%s' is open; '%s' takes a restart",
+					      b->dev_spec, cfg->npu.device);
 		if (!b->opts.copy_set && cfg->npu.copy != b->copy)
-			return set_err(err, -EINVAL, "copy",
-				       "copy %s is in force; %s takes a restart",
-				       sluice_npu_copy_name(b->copy),
-				       sluice_npu_copy_name(cfg->npu.copy));
+			return sluice_err_set(
+			    err, -EINVAL, "copy", "copy %s is in force; %s takes a restart",
+			    sluice_npu_copy_name(b->copy), sluice_npu_copy_name(cfg->npu.copy));
 	}
 	for (i = 0; i < cfg->nb_tenants && ret == 0; i++) {
 		const struct sluice_tenant *t = &cfg->tenants[i];
@@ -746,8 +746,10 @@ int sluice_bridge_prepare(struct sluice_bridge *b, const struct sluice_config *c
 				if (strcmp(cfg->npu.models[k].name, n->model) == 0)
 					ref = &cfg->npu.models[k];
 			if (ref == NULL) {
-				ret = set_err(err, -EINVAL, "model", "model '%s' is not one of the npu "
-					      "section's models", n->model);
+				ret = sluice_err_set(err, -EINVAL, "model",
+						     "model '%s' is not one of the npu "
+						     "section's models",
+						     n->model);
 				break;
 			}
 			mi = model_find(b, ref->name, ref->file);
@@ -757,8 +759,10 @@ int sluice_bridge_prepare(struct sluice_bridge *b, const struct sluice_config *c
 			}
 			idx = slot_index_free(b);
 			if (idx < 0 || b->nb_all == RTE_DIM(b->all)) {
-				ret = set_err(err, -ENOSPC, "npu_contexts", "too many npu contexts "
-					      "(limit %u)", SLUICE_NPU_CTX_MAX);
+				ret = sluice_err_set(err, -ENOSPC, "npu_contexts",
+						     "too many npu contexts "
+						     "(limit %u)",
+						     SLUICE_NPU_CTX_MAX);
 				break;
 			}
 			ret = ctx_create(b, t->name, n, (uint16_t)mi, &c, err);
