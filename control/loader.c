@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "sluice_loader.h"
+#include "sluice_model_priv.h"
 
 struct loader {
 	const char *name;
@@ -86,15 +87,7 @@ static const char *type_name(const yaml_node_t *n)
 /* Scalar text, quoted for a message: printable, at most 40 bytes. */
 static const char *quote(const yaml_node_t *n, char buf[48])
 {
-	size_t i, len = n->data.scalar.length;
-	const char *s = (const char *)n->data.scalar.value;
-
-	for (i = 0; i < len && i < 40; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (len > 40)
-		memcpy(&buf[i], "...", 3), i += 3;
-	buf[i] = '\0';
-	return buf;
+	return model_quote((const char *)n->data.scalar.value, n->data.scalar.length, buf);
 }
 
 static bool is_null(const yaml_node_t *n)
@@ -450,23 +443,11 @@ static int parse_encap(struct loader *ld, yaml_node_t *v, struct sluice_vxlan_en
 	return errors ? -EINVAL : 0;
 }
 
-static const struct {
-	const char *name;
-	uint32_t flag;
-	bool has_value;
-} action_names[] = {
-    {"count", SLUICE_ACT_COUNT, false},	      {"drop", SLUICE_ACT_DROP, false},
-    {"vxlan_decap", SLUICE_ACT_DECAP, false}, {"forward", SLUICE_ACT_FORWARD, true},
-    {"meter", SLUICE_ACT_METER, true},	      {"vxlan_encap", SLUICE_ACT_ENCAP, true},
-    {"to_npu", SLUICE_ACT_TO_NPU, true},      {"switch", SLUICE_ACT_SWITCH, false},
-};
-#define NB_ACTION_NAMES (sizeof(action_names) / sizeof(action_names[0]))
-
 /* One action: a scalar name, or a mapping of one name to its value. */
 static int parse_action(struct loader *ld, yaml_node_t *item, struct sluice_actions *a)
 {
 	yaml_node_t *k = item, *v = NULL;
-	unsigned int i;
+	const struct sluice_action_name *an;
 	char buf[48];
 	int rc = 0;
 
@@ -485,31 +466,27 @@ static int parse_action(struct loader *ld, yaml_node_t *item, struct sluice_acti
 		diag(ld, k, "action: expected a name or a one-key mapping, got %s", type_name(k));
 		return -EINVAL;
 	}
-	for (i = 0; i < NB_ACTION_NAMES; i++)
-		if (strcmp((const char *)k->data.scalar.value, action_names[i].name) == 0)
-			break;
-	if (i == NB_ACTION_NAMES) {
+	an = sluice_model_action_find((const char *)k->data.scalar.value);
+	if (an == NULL) {
 		diag(ld, k,
 		     "unknown action '%s' (expected count, drop, forward, meter, switch, to_npu, "
 		     "vxlan_decap or vxlan_encap)",
 		     quote(k, buf));
 		return -EINVAL;
 	}
-	if (action_names[i].has_value && v == NULL) {
-		diag(ld, k, "action '%s' needs a value (%s: ...)", action_names[i].name,
-		     action_names[i].name);
+	if (an->has_value && v == NULL) {
+		diag(ld, k, "action '%s' needs a value (%s: ...)", an->name, an->name);
 		return -EINVAL;
 	}
-	if (!action_names[i].has_value && v != NULL) {
-		diag(ld, k, "action '%s' takes no value; write it as a plain name",
-		     action_names[i].name);
+	if (!an->has_value && v != NULL) {
+		diag(ld, k, "action '%s' takes no value; write it as a plain name", an->name);
 		return -EINVAL;
 	}
-	if (a->flags & action_names[i].flag) {
-		diag(ld, k, "duplicate action '%s'", action_names[i].name);
+	if (a->flags & an->flag) {
+		diag(ld, k, "duplicate action '%s'", an->name);
 		return -EINVAL;
 	}
-	switch (action_names[i].flag) {
+	switch (an->flag) {
 	case SLUICE_ACT_FORWARD:
 		rc = get_port(ld, "forward", "forward port", v, &a->port);
 		break;
@@ -524,7 +501,7 @@ static int parse_action(struct loader *ld, yaml_node_t *item, struct sluice_acti
 		break;
 	}
 	/* Set even on error, so that a later duplicate is still reported. */
-	a->flags |= action_names[i].flag;
+	a->flags |= an->flag;
 	return rc;
 }
 

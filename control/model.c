@@ -39,17 +39,39 @@ struct match_key {
 	char tenant[SLUICE_NAME_MAX]; /* the tenant holding it, for messages */
 };
 
-/* Names from RPC are arbitrary bytes: quote at most 40 of them, printable only. */
-static const char *printable(const char *s, char buf[48])
+static const struct sluice_action_name action_names[] = {
+    {"count", SLUICE_ACT_COUNT, false},	      {"drop", SLUICE_ACT_DROP, false},
+    {"vxlan_decap", SLUICE_ACT_DECAP, false}, {"forward", SLUICE_ACT_FORWARD, true},
+    {"meter", SLUICE_ACT_METER, true},	      {"vxlan_encap", SLUICE_ACT_ENCAP, true},
+    {"to_npu", SLUICE_ACT_TO_NPU, true},      {"switch", SLUICE_ACT_SWITCH, false},
+};
+
+const struct sluice_action_name *sluice_model_action_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; s[i] != '\0' && i < 40; i++)
+	for (i = 0; i < sizeof(action_names) / sizeof(action_names[0]); i++)
+		if (strcmp(name, action_names[i].name) == 0)
+			return &action_names[i];
+	return NULL;
+}
+
+const char *model_quote(const char *s, size_t len, char buf[MODEL_QUOTE_MAX])
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 40; i++)
 		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (s[i] != '\0' && i == 40)
+	if (len > 40)
 		memcpy(&buf[i], "...", 3), i += 3;
 	buf[i] = '\0';
 	return buf;
+}
+
+/* Names from RPC are arbitrary bytes: quoted (41: enough to know there are more). */
+static const char *printable(const char *s, char buf[MODEL_QUOTE_MAX])
+{
+	return model_quote(s, strnlen(s, 41), buf);
 }
 
 static int check_name(const char *what, const char *field, const char *s, struct sluice_err *err)
@@ -1542,7 +1564,7 @@ int model_check_port(const struct sluice_config *cfg, uint16_t port, const char 
 	return check_port(cfg, port, field, label, err);
 }
 
-const char *model_printable(const char *s, char buf[48])
+const char *model_printable(const char *s, char buf[MODEL_QUOTE_MAX])
 {
 	return printable(s, buf);
 }

@@ -58,16 +58,16 @@ const char *sluice_rpc_code_name(int code)
 
 /* ---- Errors and paths ------------------------------------------------------ */
 
-const char *rpc_printable(const char *s, size_t len, char buf[RPC_QUOTE_MAX])
+bool rpc_opts_known(const void *opts, size_t known, size_t sz)
 {
 	size_t i;
 
-	for (i = 0; i < len && i < 40; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (len > 40)
-		memcpy(&buf[i], "...", 3), i += 3;
-	buf[i] = '\0';
-	return buf;
+	if (sz < known)
+		return false;
+	for (i = known; i < sz; i++)
+		if (((const uint8_t *)opts)[i] != 0)
+			return false;
+	return true;
 }
 
 const char *rpc_type_name(const json_t *v)
@@ -195,7 +195,7 @@ int sluice_rpc_decode_object(struct sluice_rpc_req *req, const json_t *obj, cons
 			if (skip != NULL && o < sizeof(expected))
 				snprintf(expected + o, sizeof(expected) - o, "%s%s", n ? ", " : "",
 					 skip);
-			rpc_printable(key, strlen(key), buf);
+			model_quote(key, strlen(key), buf);
 			return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, buf,
 					       "unknown field '%s' in %s (expected %s)", buf, what,
 					       expected[0] ? expected : "none");
@@ -246,7 +246,7 @@ int sluice_rpc_decode_name(struct sluice_rpc_req *req, const json_t *v, void *ou
 	if (len >= SLUICE_NAME_MAX)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "%s '%s' is longer than %d characters", rpc_key(req),
-				       rpc_printable(s, len, buf), SLUICE_NAME_MAX - 1);
+				       model_quote(s, len, buf), SLUICE_NAME_MAX - 1);
 	/* Zero-filled: the model compares and copies names whole. */
 	memset(out, 0, SLUICE_NAME_MAX);
 	memcpy(out, s, len);
@@ -317,7 +317,7 @@ int sluice_rpc_decode_port(struct sluice_rpc_req *req, const json_t *v, void *ou
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "%s: expected a port number or name, got %s", rpc_key(req),
 				       rpc_type_name(v));
-	rpc_printable(json_string_value(v), json_string_length(v), buf);
+	model_quote(json_string_value(v), json_string_length(v), buf);
 	if (req->ops->resolve_port == NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "%s '%s': port names are not available; use a number",
@@ -430,18 +430,12 @@ static const struct sluice_rpc_method core_methods[] = {
 struct sluice_rpc *sluice_rpc_new(const struct sluice_rpc_opts *opts)
 {
 	struct sluice_rpc *rpc;
-	size_t i;
 	int rc;
 
-	if (opts == NULL || opts->sz < sizeof(*opts)) {
+	if (opts == NULL || !rpc_opts_known(opts, sizeof(*opts), opts->sz)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	for (i = sizeof(*opts); i < opts->sz; i++)
-		if (((const uint8_t *)opts)[i] != 0) {
-			errno = EINVAL;
-			return NULL;
-		}
 	if (opts->ops.config == NULL || opts->ops.apply == NULL) {
 		errno = EINVAL;
 		return NULL;
@@ -604,7 +598,7 @@ static int envelope(struct sluice_rpc_req *req, json_t *msg, json_t **id, const 
 			if (strcmp(key, members[i]) == 0)
 				break;
 		if (i == sizeof(members) / sizeof(members[0])) {
-			rpc_printable(key, strlen(key), buf);
+			model_quote(key, strlen(key), buf);
 			return sluice_rpc_fail(req, SLUICE_RPC_INVALID_REQUEST, buf,
 					       "unknown member '%s' in the request (expected "
 					       "jsonrpc, method, params, id)",
@@ -657,13 +651,13 @@ static int resolve_tenant(struct sluice_rpc_req *req, const struct sluice_rpc_me
 			return sluice_rpc_fail(req, SLUICE_RPC_E_DENIED, m->tenant_key,
 					       "this socket belongs to tenant '%s'; it cannot "
 					       "reach tenant '%s'",
-					       req->scope, rpc_printable(name, strlen(name), buf));
+					       req->scope, model_quote(name, strlen(name), buf));
 	}
 	req->tenant = sluice_config_tenant(req->cfg, name);
 	if (req->tenant == NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, m->tenant_key,
 				       "no tenant '%s' (tenant_list shows them)",
-				       rpc_printable(name, strlen(name), buf));
+				       model_quote(name, strlen(name), buf));
 	return 0;
 }
 
@@ -775,7 +769,7 @@ char *sluice_rpc_handle(struct sluice_rpc *rpc, const char *scope, const char *t
 	if (m == NULL) {
 		sluice_rpc_fail(req, SLUICE_RPC_METHOD_NOT_FOUND, "method",
 				"no method '%s' (rpc_methods lists them)",
-				rpc_printable(method, strlen(method), buf));
+				model_quote(method, strlen(method), buf));
 	} else if (scope != NULL && !(m->flags & SLUICE_RPC_TENANT_OK)) {
 		sluice_rpc_fail(req, SLUICE_RPC_E_DENIED, "method",
 				"%s needs the admin socket; this one belongs to tenant '%s'",

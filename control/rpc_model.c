@@ -151,7 +151,7 @@ static int field_str(struct sluice_rpc_req *req, const char *key, const json_t *
 				       json_is_string(v) ? "a string with a NUL"
 							 : rpc_type_name(v));
 	*s = json_string_value(v);
-	rpc_printable(*s, json_string_length(v), buf);
+	model_quote(*s, json_string_length(v), buf);
 	return 0;
 }
 
@@ -373,24 +373,13 @@ static const struct sluice_rpc_param encap_keys[] = {
     P("ttl", dec_u8, struct sluice_vxlan_encap, ttl, false),
 };
 
-static const struct {
-	const char *name;
-	uint32_t flag;
-	bool has_value;
-} action_names[] = {
-    {"count", SLUICE_ACT_COUNT, false},	      {"drop", SLUICE_ACT_DROP, false},
-    {"vxlan_decap", SLUICE_ACT_DECAP, false}, {"forward", SLUICE_ACT_FORWARD, true},
-    {"meter", SLUICE_ACT_METER, true},	      {"vxlan_encap", SLUICE_ACT_ENCAP, true},
-    {"to_npu", SLUICE_ACT_TO_NPU, true},      {"switch", SLUICE_ACT_SWITCH, false},
-};
-
 /* One action: a name, or an object of one name to its value. */
 static int dec_action(struct sluice_rpc_req *req, const json_t *item, struct sluice_actions *a)
 {
 	const char *name;
 	json_t *v = NULL;
 	char buf[RPC_QUOTE_MAX];
-	unsigned int i;
+	const struct sluice_action_name *an;
 	size_t mark;
 	int rc = 0;
 
@@ -411,29 +400,27 @@ static int dec_action(struct sluice_rpc_req *req, const json_t *item, struct slu
 				       "action: expected a name or a one-key object, got %s",
 				       rpc_type_name(item));
 	}
-	for (i = 0; i < NB(action_names); i++)
-		if (strcmp(name, action_names[i].name) == 0)
-			break;
-	if (i == NB(action_names))
+	an = sluice_model_action_find(name);
+	if (an == NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "unknown action '%s' (expected count, drop, forward, meter, "
 				       "switch, to_npu, vxlan_decap or vxlan_encap)",
-				       rpc_printable(name, strlen(name), buf));
-	if (action_names[i].has_value && v == NULL)
+				       model_quote(name, strlen(name), buf));
+	if (an->has_value && v == NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "action '%s' needs a value ({\"%s\": ...})", name, name);
-	if (!action_names[i].has_value && v != NULL)
+	if (!an->has_value && v != NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "action '%s' takes no value; write it as a plain string",
 				       name);
-	if (a->flags & action_names[i].flag)
+	if (a->flags & an->flag)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, NULL,
 				       "duplicate action '%s'", name);
-	a->flags |= action_names[i].flag;
+	a->flags |= an->flag;
 	if (v == NULL)
 		return 0;
-	mark = sluice_rpc_path_push(req, action_names[i].name, 0);
-	switch (action_names[i].flag) {
+	mark = sluice_rpc_path_push(req, an->name, 0);
+	switch (an->flag) {
 	case SLUICE_ACT_FORWARD:
 		rc = sluice_rpc_decode_port(req, v, &a->port);
 		break;
@@ -591,7 +578,7 @@ static int dec_npu_result(struct sluice_rpc_req *req, const json_t *v, void *out
 		    req, SLUICE_RPC_INVALID_PARAMS, NULL,
 		    "result '%s' is not sender or an object (port, dst_mac, src_mac, src_ip, "
 		    "dst_ip, dport)",
-		    rpc_printable(json_string_value(v), json_string_length(v), buf));
+		    model_quote(json_string_value(v), json_string_length(v), buf));
 	}
 	memset(r, 0, sizeof(*r));
 	return sluice_rpc_decode_object(req, v, "result", npu_result_keys, NB(npu_result_keys),
@@ -1217,7 +1204,7 @@ static int get_entry(struct sluice_rpc_req *req, const struct sluice_flow *arr, 
 			return req->result ? 0 : nomem(req);
 		}
 	return sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "name", "no %s '%s' in tenant '%s'",
-			       exact ? "flow" : "rule", rpc_printable(name, strlen(name), buf),
+			       exact ? "flow" : "rule", model_quote(name, strlen(name), buf),
 			       req->tenant->name);
 }
 
@@ -1430,7 +1417,7 @@ static const struct sluice_npu_context *npu_ctx_need(struct sluice_rpc_req *req,
 	if (c == NULL)
 		sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "name",
 				"no npu context '%s' in tenant '%s'",
-				rpc_printable(name, strlen(name), buf), req->tenant->name);
+				model_quote(name, strlen(name), buf), req->tenant->name);
 	return c;
 }
 
@@ -1595,7 +1582,7 @@ static int do_npu_fault(struct sluice_rpc_req *req, void *params)
 	if (k == NB(kinds))
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "kind",
 				       "kind '%s' is not timeout, error, full or none",
-				       rpc_printable(p->kind, strlen(p->kind), buf));
+				       model_quote(p->kind, strlen(p->kind), buf));
 	if (k != SLUICE_RPC_NPU_FAULT_NONE && p->count == 0)
 		return sluice_rpc_fail(req, SLUICE_RPC_INVALID_PARAMS, "count",
 				       "kind %s needs a count of 1 or more", kinds[k]);
@@ -1778,7 +1765,7 @@ static int do_vnic_get(struct sluice_rpc_req *req, void *params)
 	if (v == NULL)
 		return sluice_rpc_fail(req, SLUICE_RPC_E_NOT_FOUND, "name",
 				       "no vnic '%s' in tenant '%s'",
-				       rpc_printable(name, strlen(name), buf), req->tenant->name);
+				       model_quote(name, strlen(name), buf), req->tenant->name);
 	req->result = vnic_entry(req, req->tenant, v);
 	return req->result ? 0 : nomem(req);
 }

@@ -4,12 +4,17 @@
 
 /* Shared by rpc.c, rpc_model.c and rpc_server.c; nothing else includes it. */
 
+#include "sluice_model_priv.h"
 #include "sluice_rpc.h"
 
-/* A quoted excerpt of untrusted text: 40 printable bytes and "...". */
-#define RPC_QUOTE_MAX 48
-
-const char *rpc_printable(const char *s, size_t len, char buf[RPC_QUOTE_MAX]);
+/* A quoted excerpt of untrusted text (model_quote()). */
+#define RPC_QUOTE_MAX MODEL_QUOTE_MAX
+/*
+ * An options struct of `sz` bytes (its first member) that this build knows as
+ * `known` bytes: at least that long, and anything past it (a newer caller's
+ * fields) zero.
+ */
+bool rpc_opts_known(const void *opts, size_t known, size_t sz);
 /* "an object", "a string"... */
 const char *rpc_type_name(const json_t *v);
 /* The last key of the current path, for messages ("sport"). */

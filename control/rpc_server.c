@@ -657,16 +657,11 @@ struct sluice_rpc_server *sluice_rpc_server_start(struct sluice_rpc *rpc,
 	size_t i;
 	int rc;
 
-	if (rpc == NULL || opts == NULL || opts->sz < sizeof(*opts) || opts->dir == NULL ||
-	    opts->dir[0] == '\0') {
+	if (rpc == NULL || opts == NULL || !rpc_opts_known(opts, sizeof(*opts), opts->sz) ||
+	    opts->dir == NULL || opts->dir[0] == '\0') {
 		errno = EINVAL;
 		return NULL;
 	}
-	for (i = sizeof(*opts); i < opts->sz; i++)
-		if (((const uint8_t *)opts)[i] != 0) {
-			errno = EINVAL;
-			return NULL;
-		}
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL)
 		return NULL;

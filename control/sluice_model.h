@@ -139,6 +139,16 @@ enum sluice_action_flag {
 /** Every action flag. */
 #define SLUICE_ACT_ALL (SLUICE_ACT_SWITCH * 2 - 1)
 
+/** An action as tenant files and JSON-RPC name it. */
+struct sluice_action_name {
+	const char *name;
+	uint32_t flag;	/**< SLUICE_ACT_* */
+	bool has_value; /**< written `name: value` (`{"name": value}`), else a plain name */
+};
+
+/** The action called `name`, or NULL. */
+const struct sluice_action_name *sluice_model_action_find(const char *name);
+
 /** VXLAN encapsulation over an IPv4 underlay. Addresses in network order. */
 struct sluice_vxlan_encap {
 	uint8_t src_mac[6];

@@ -3,10 +3,12 @@
 #define SLUICE_MODEL_PRIV_H
 
 /*
- * Checks model.c shares with the model's other files (vnic.c). Same
- * contract as the public calls: 0 or -errno, *err filled on failure.
+ * Checks model.c shares with the model's other files (vnic.c), and the
+ * quoting the loader and the RPC use too. Same contract as the public
+ * calls: 0 or -errno, *err filled on failure.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sluice_model.h"
@@ -18,7 +20,12 @@ int model_check_name(const char *what, const char *field, const char *s, struct 
 int model_check_port(const struct sluice_config *cfg, uint16_t port, const char *field,
 		     const char *label, struct sluice_err *err);
 
-/* At most 40 bytes of `s`, non-printable ones as '?', for messages. */
-const char *model_printable(const char *s, char buf[48]);
+/* A quoted excerpt of untrusted text for messages: at most 40 of its `len`
+ * bytes, non-printable ones as '?', "..." when there were more. */
+#define MODEL_QUOTE_MAX 48
+const char *model_quote(const char *s, size_t len, char buf[MODEL_QUOTE_MAX]);
+
+/* model_quote() of a NUL-terminated string. */
+const char *model_printable(const char *s, char buf[MODEL_QUOTE_MAX]);
 
 #endif /* SLUICE_MODEL_PRIV_H */

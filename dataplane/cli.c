@@ -152,16 +152,6 @@ static void fmt_addr(char *buf, size_t n, uint8_t family, const uint8_t *a, uint
 		snprintf(buf, n, "%s/%u", ip, len);
 }
 
-static void fmt_range(char *buf, size_t n, uint16_t lo, uint16_t hi)
-{
-	if (lo == 0 && hi == UINT16_MAX)
-		snprintf(buf, n, "any");
-	else if (lo == hi)
-		snprintf(buf, n, "%u", lo);
-	else
-		snprintf(buf, n, "%u-%u", lo, hi);
-}
-
 static void fmt_actions(char *buf, size_t n, const struct sluice_actions *a)
 {
 	size_t o = 0;
@@ -196,8 +186,8 @@ static void show_flow(struct sluice_app *app, const struct sluice_tenant *t, cha
 	sluice_dp_flow_stats(app->dp, t->name, kind, f->name, &st);
 	fmt_addr(src, sizeof(src), m->family, m->src, m->src_len);
 	fmt_addr(dst, sizeof(dst), m->family, m->dst, m->dst_len);
-	fmt_range(sp, sizeof(sp), m->sport_lo, m->sport_hi);
-	fmt_range(dp, sizeof(dp), m->dport_lo, m->dport_hi);
+	sluice_model_format_ports(m->sport_lo, m->sport_hi, sp, sizeof(sp));
+	sluice_model_format_ports(m->dport_lo, m->dport_hi, dp, sizeof(dp));
 	fmt_actions(act, sizeof(act), &f->actions);
 	if (m->proto_any)
 		snprintf(proto, sizeof(proto), "any");
